@@ -1,0 +1,35 @@
+# geomap: `make site` builds the map site, `make test` runs the suite. Both install what they need first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+ARTICLES ?= examples/articles
+OUT      ?= site
+SEEDS    ?= ../shared/corpus/seeds
+
+.PHONY: site test lint bench eval clean install install-test
+
+$(BIN)/geomap: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-deps: $(BIN)/geomap
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/geomap
+install-test: $(VENV)/.test-deps
+
+site: $(BIN)/geomap
+	$(BIN)/geomap build $(ARTICLES) --out $(OUT)
+	@echo "open $(OUT)/index.html in a browser"
+
+test: $(VENV)/.test-deps
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.test-deps
+	$(BIN)/ruff check geomap tests tools
+
+clean:
+	rm -rf $(OUT) .pytest_cache

@@ -1,0 +1,253 @@
+"""Claims: one per sentence that places an event at a place, with who, how many, when, says who.
+
+Everything here is driven by the lexicons (``geomap/lexicons/*.yaml``) and general rules,
+never by text of a particular article.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from geomap import lexicon
+from geomap.dates import MONTHS, find_dates
+from geomap.model import Article, Claim, Mention, Quantity
+from geomap.sentences import split
+
+# --- quantities --------------------------------------------------------------
+
+_UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if i > 1}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+# ACLED coding: "dozens" 12, "hundreds" 100, "thousands" 1000.
+_VAGUE = {"dozens": 12, "a dozen": 12, "scores": 20, "hundreds": 100, "thousands": 1000, "several": 3, "a few": 3}
+_WORDNUM = r"(?:(?:" + "|".join([*_TENS, *_UNITS]) + r")(?:[\s-]+(?:" + "|".join(_UNITS) + r"))?" \
+           r"(?:\s+(?:hundred|thousand|million))*|a\s+(?:hundred|thousand))"
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + _WORDNUM + r")"
+_QTY = re.compile(
+    r"(?<![\w-])(?P<mod>(?:at\s+least|more\s+than|over|up\s+to|nearly|almost|about|around|some|approximately|"
+    r"fewer\s+than|less\s+than)\s+)?"
+    r"(?:(?P<vague>dozens|a\s+dozen|scores|hundreds|thousands|several|a\s+few)|"
+    r"(?P<num>" + _NUM + r")(?:\s*(?:to|-|–|or)\s*(?P<num2>" + _NUM + r"))?(?P<pct>\s*(?:%|per\s*cent|percent))?)"
+    r"(?![\w-])", re.I)
+_DURATION = re.compile(r"^[\s-]*(?:days?|weeks?|months?|years?|hours?|minutes?|km|kilomet(?:re|er)s?|miles?|"
+                       r"month-long|year-old|years-old)\b", re.I)
+_KINDS = (
+    ("killed", r"killed|dead|died|deaths|bodies|fatalities|slain|massacred|executed"),
+    ("wounded", r"wounded|injured|hurt"),
+    ("surrendered", r"surrender\w*|gave themselves up"),
+    ("strikes", r"strikes|airstrikes|air strikes|raids|bombs|sorties|shells|rockets|missiles"),
+    ("civilians", r"civilians|families|people|residents|children|women|refugees|displaced"),
+    ("fighters", r"fighters|militants|jihadists|terrorists|members|soldiers|troops|insurgents|emirs|gunmen|"
+                 r"officers|volunteers|men"),
+)
+
+
+def _word_value(text: str) -> float | None:
+    text = text.lower().replace("-", " ")
+    if re.fullmatch(r"[\d,]+(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
+    total, current = 0, 0
+    for w in text.split():
+        if w == "a":
+            current = 1
+        elif w in _UNITS:
+            current += _UNITS[w]
+        elif w in _TENS:
+            current += _TENS[w]
+        elif w in _SCALES:
+            current = max(current, 1) * _SCALES[w]
+            if _SCALES[w] >= 1000:
+                total, current = total + current, 0
+        else:
+            return None
+    return float(total + current)
+
+
+def quantities(sentence: str, event: str) -> list[Quantity]:
+    out: list[Quantity] = []
+    for m in _QTY.finditer(sentence):
+        after = sentence[m.end():m.end() + 60]
+        if _DURATION.match(after) and not m.group("vague"):
+            continue  # "9-month-long", "11 days": durations, not counts
+        if m.group("num") and re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
+            continue  # a year
+        before = sentence[max(0, m.start() - 12):m.start()].lower()
+        if m.group("num") and (any(mon in before.split()[-1:] for mon in MONTHS) or
+                               re.match(r"^\s*(?:" + "|".join(MONTHS) + r")\b", after, re.I)):
+            continue  # a day of a month
+        if m.group("vague"):
+            value: float | None = float(_VAGUE[" ".join(m.group("vague").lower().split())])
+        else:
+            value = _word_value(m.group("num"))  # "four to five" -> the lowest, 4
+            if value is None or (value in (1.0,) and not m.group("mod")):
+                continue  # "one" as a pronoun is not a count
+        text = m.group(0).strip()
+        kind = "other"
+        if not m.group("pct"):
+            noun = " ".join(after.split()[:4]).lower()
+            for k, words in _KINDS:
+                if re.search(r"\b(?:" + words + r")\b", noun):
+                    kind = k
+                    break
+            window = sentence[m.end():m.end() + 80].lower()
+            if kind in ("fighters", "other") and event == "surrender":
+                kind = "surrendered"
+            elif kind in ("civilians", "fighters") and re.search(r"\b(?:killed|dead|died)\b", window):
+                kind = "killed"
+        out.append(Quantity(text=text, value=value, kind=kind))
+    return out
+
+
+# --- dates -------------------------------------------------------------------
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_RELATIVE = re.compile(r"\b(?:(?:on|last|this\s+past)\s+(?P<weekday>" + "|".join(_WEEKDAYS) + r")|"
+                       r"(?P<word>yesterday|today|last\s+week|last\s+month|earlier\s+this\s+month|this\s+week))\b", re.I)
+_DAY_MONTH = re.compile(r"\b(?:on\s+)?(?:(?P<d1>[0-3]?\d)\s+(?P<m1>" + "|".join(MONTHS) + r")|(?P<m2>" +
+                        "|".join(MONTHS) + r")\.?\s+(?P<d2>[0-3]?\d))\b(?!,?\s+\d{4})", re.I)
+
+
+def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | None]:
+    """The event date and its precision ("day", "week", "month"), resolved against publication."""
+    found = find_dates(sentence)
+    if found:
+        return found[0].value.isoformat(), "day"
+    pub = date.fromisoformat(published) if published else None
+    if pub is None:
+        return None, None
+    m = _DAY_MONTH.search(sentence)
+    if m and m.group(0).strip().lower().split()[-1] != "may" and "may" not in m.group(0).split():
+        month = MONTHS[(m.group("m1") or m.group("m2")).lower()]
+        day = int(m.group("d1") or m.group("d2"))
+        # No year given: the latest such day on or before publication.
+        year = pub.year if (month, day) <= (pub.month, pub.day) else pub.year - 1
+        try:
+            return date(year, month, day).isoformat(), "day"
+        except ValueError:
+            pass
+    m = _RELATIVE.search(sentence)
+    if not m:
+        return None, None
+    if m.group("weekday"):
+        back = (pub.weekday() - _WEEKDAYS.index(m.group("weekday").lower())) % 7 or 7
+        return (pub - timedelta(days=back)).isoformat(), "day"
+    word = " ".join(m.group("word").lower().split())
+    if word == "yesterday":
+        return (pub - timedelta(days=1)).isoformat(), "day"
+    if word == "today":
+        return pub.isoformat(), "day"
+    if word in ("last week", "this week"):
+        return (pub - timedelta(days=7 if word == "last week" else 0)).isoformat(), "week"
+    if word == "last month":
+        prev = pub.replace(day=1) - timedelta(days=1)
+        return prev.replace(day=1).isoformat(), "month"
+    return pub.replace(day=1).isoformat(), "month"
+
+
+# --- attribution and hedging ---------------------------------------------------
+
+_SOURCE = r"(?:(?:the|a|an)\s+)?(?:[A-Z][\w.'’-]*|local|military|security|senior|Iraqi|Syrian|Kurdish|US|U\.S\.)" \
+          r"(?:[\s,]+(?:[A-Z][\w.'’-]*|of|the|for|a|local|military|security|official|officials|spokesman|" \
+          r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
+_ATTRIBUTION = [
+    re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I),
+    re.compile(r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|"
+               r"warned|noted|stressed|added)\b"),
+    re.compile(r"\b(?:said|told|reported|claimed)\s+(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})"),
+]
+_HEDGES = re.compile(r"\b(?:reportedly|allegedly|alleged|believed|it\s+seems|seems|seemed|expected\s+to|may|might|"
+                     r"could|unconfirmed|estimated?|apparently|likely|possibly|rumou?red|claimed|claims|perhaps|"
+                     r"thought\s+to)\b", re.I)
+
+
+def attribution(sentence: str) -> str | None:
+    for pattern in _ATTRIBUTION:
+        m = pattern.search(sentence)
+        if m:
+            who = m.group("who").strip(" ,“”\"")
+            if who and who.lower() not in ("it", "he", "she", "they", "that", "this"):
+                return who
+    return None
+
+
+# --- the claim -------------------------------------------------------------------
+
+_ORIGIN = re.compile(r"\b(?:from|out\s+of|fleeing|fled|left|escaped?\s+from)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}$", re.I)
+_DESTINATION = re.compile(r"\b(?:to|towards?|into|heading\s+for|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
+_CONTEXT_ONLY = re.compile(r"\bborder\s+(?:with|of)\s+$|\bother\s+than\s+$", re.I)
+
+
+def role(text: str, start: int, sentence_start: int) -> str:
+    before = text[max(sentence_start, start - 40):start]
+    if _ORIGIN.search(before):
+        return "origin"
+    if _DESTINATION.search(before):
+        return "destination"
+    return "site"
+
+
+def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]]) -> list[tuple[int, Mention]]:
+    """The mentions that say where it happened: containers of a more precise place drop out."""
+    kept = [(i, m) for i, m in mentions if not _CONTEXT_ONLY.search(text[max(s, m.start - 20):m.start])]
+    precise = [m.place for _, m in kept if m.place and m.place.precision < 3]
+    out = []
+    for i, m in kept:
+        p = m.place
+        if p.kind == "country" and any(q.country == p.country for q in precise):
+            continue  # "Iraq's Hawija": Iraq is context
+        if p.kind == "region" and any(q.region and q.region == p.region for q in precise):
+            continue
+        out.append((i, m))
+    # One claim lists a place once.
+    seen: set[str] = set()
+    unique = []
+    for i, m in out:
+        if m.place.id not in seen:
+            seen.add(m.place.id)
+            unique.append((i, m))
+    return unique
+
+
+# Concrete events outrank campaigns, which outrank mere presence and statements.
+TIERS = {"offensive": 1, "fighting": 1, "negotiation": 1, "presence": 2, "statement": 2, "other": 2}
+
+
+def choose_event(found: list[tuple[str, re.Match]], anchor: int) -> str:
+    """The event a sentence claims: the most concrete type, nearest to the first place named."""
+    return min(found, key=lambda f: (TIERS.get(f[0], 0), abs(f[1].start() - anchor)))[0]
+
+
+def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
+    text = article.text
+    events, actors = lexicon.events(), lexicon.actors()
+    claims: list[Claim] = []
+    located = [(i, m) for i, m in enumerate(mentions) if m.place is not None]
+    for s, e in split(text):
+        inside = [(i, m) for i, m in located if s <= m.start and m.end <= e]
+        if not inside:
+            continue
+        sentence = text[s:e]
+        found = events.all(sentence)
+        if not found:
+            continue
+        places = claim_places(text, s, inside)
+        if not places:
+            continue
+        event = choose_event(found, places[0][1].start - s)
+        names = sorted({label: m.start() for label, m in actors.all(sentence)}.items(), key=lambda kv: kv[1])
+        when, _precision = claim_date(sentence, article.published)
+        claims.append(Claim(
+            start=s, end=e, event=event,
+            places=tuple(m.place.id for _, m in places),
+            actors=tuple(label for label, _ in names),
+            quantities=tuple(quantities(sentence, event)),
+            date=when,
+            attribution=attribution(sentence),
+            hedged=bool(_HEDGES.search(sentence)),
+            mentions=tuple(i for i, _ in places),
+            roles=tuple(role(text, m.start, s) for _, m in places),
+            time_precision=_precision,
+        ))
+    return claims

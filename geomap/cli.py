@@ -1,0 +1,118 @@
+"""The ``geomap`` command line. Each command's docstring is its ``--help``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from geomap import __version__
+from geomap.errors import GeomapError
+
+DEFAULT_GAZETTEER = "gazetteer.yaml"
+gazetteer_option = click.option(
+    "--gazetteer", "gazetteer_path", type=click.Path(path_type=Path), default=DEFAULT_GAZETTEER, show_default=True,
+    help="Curated places (YAML) to read names against.")
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = {"WARNING": "warning: ", "ERROR": "error: "}.get(record.levelname, "")
+        return prefix + record.getMessage()
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    root = logging.getLogger("geomap")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    root.propagate = False
+
+
+def _fail(err: GeomapError) -> click.ClickException:
+    exc = click.ClickException(str(err))
+    exc.exit_code = err.exit_code
+    return exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="geomap")
+@click.option("-v", "--verbose", is_flag=True, help="Say more about each stage.")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+def main(verbose: bool, quiet: bool) -> None:
+    """geomap: turn a folder of news articles into a map site of what each article claims happened where."""
+    _setup_logging(verbose, quiet)
+
+
+@main.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
+              help="Output folder; replaced as a whole only when the build succeeds.")
+@gazetteer_option
+@click.option("--strict", is_flag=True, help="Fail when any article file has to be skipped (for CI).")
+def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: bool) -> None:
+    """Build the map site from ARTICLES (folders or .txt/.md/.html files)."""
+    from geomap.pipeline import Resources, gather
+    from geomap.site import write_site
+
+    started = time.perf_counter()
+    try:
+        res = Resources.load(gazetteer_path)
+        corpus = gather(list(articles), res, strict=strict)
+        stats = write_site(corpus, out, protect=list(articles))
+    except GeomapError as err:
+        raise _fail(err) from None
+    logging.getLogger("geomap").info(
+        "built %s: %d articles (%d syndicated copies), %d claims at %d places, %d skipped files in %.1fs",
+        out, len(corpus.extractions), len(corpus.duplicates), stats["claims"], stats["places"], len(corpus.skipped),
+        time.perf_counter() - started)
+
+
+@main.command()
+@click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per article (JSON Lines) on stdout.")
+@gazetteer_option
+def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path) -> None:
+    """Print what geomap reads in ARTICLES: places with offsets, claims, focus."""
+    from geomap.export import article_record
+    from geomap.pipeline import Resources, gather
+
+    try:
+        corpus = gather(list(articles), Resources.load(gazetteer_path))
+    except GeomapError as err:
+        raise _fail(err) from None
+    for x in corpus.extractions:
+        record = article_record(x, corpus.duplicates.get(x.article.id))
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False, sort_keys=False))
+        else:
+            click.echo(f"{x.article.id}: {x.article.title or '(no title)'}")
+            for c in record["claims"]:
+                click.echo(f"  {c['event']:<11} {', '.join(c['places'])}: {c['text'][:100]}")
+
+
+@main.group()
+def gazetteer() -> None:
+    """Work with the curated gazetteer."""
+
+
+@gazetteer.command("check")
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_GAZETTEER)
+def gazetteer_check(path: Path) -> None:
+    """Validate a gazetteer file; errors are shown as FILE:LINE: what is wrong."""
+    from geomap.gazetteer import load
+
+    try:
+        gaz = load(path)
+    except GeomapError as err:
+        raise _fail(err) from None
+    click.echo(f"{path}: {len(gaz)} places, {len(gaz.names)} names: valid")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Explicit date expressions in news text, found with their offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"), ("december", "dec"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_PATTERNS = [
+    # 2017-10-28
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)\b"),
+    # Sunday, October 29, 2017 / October 28, 2017 / Oct. 28 2017
+    re.compile(_WEEKDAY + _MONTH + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    # Fri 07 Apr 2017 / 26 October 2017
+    re.compile(_WEEKDAY + r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b",
+               re.I),
+]
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    start: int
+    end: int
+    value: date
+
+
+def find_dates(text: str) -> list[DateMatch]:
+    """Every full (day, month, year) date in ``text``, in text order, overlaps removed."""
+    found: list[DateMatch] = []
+    for pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            g = m.groupdict()
+            month = int(g["mnum"]) if g.get("mnum") else MONTHS[g["month"].lower()]
+            try:
+                value = date(int(g["year"]), month, int(g["day"]))
+            except ValueError:
+                continue
+            found.append(DateMatch(m.start(), m.end(), value))
+    found.sort(key=lambda d: (d.start, -d.end))
+    result: list[DateMatch] = []
+    for d in found:
+        if not result or d.start >= result[-1].end:
+            result.append(d)
+    return result

@@ -1,0 +1,43 @@
+"""Plain data views of the results: the JSON Lines contract, GeoJSON and CSV rows."""
+
+from __future__ import annotations
+
+from geomap.model import Claim, Extraction, Mention, Place
+
+
+def place_record(place: Place) -> dict:
+    return {"place": place.id, "name": place.name, "lat": place.lat, "lon": place.lon, "country": place.country,
+            "region": place.region, "kind": place.kind, "precision": place.precision, "source": place.source}
+
+
+def mention_record(m: Mention) -> dict:
+    base = {"start": m.start, "end": m.end, "text": m.text}
+    if m.place is None:
+        empty = dict.fromkeys(("place", "name", "lat", "lon", "country", "region", "kind", "precision", "source"))
+        return {**base, **empty, "confidence": 0.0, "note": m.reason}
+    return {**base, **place_record(m.place), "confidence": m.confidence}
+
+
+def claim_record(c: Claim, text: str) -> dict:
+    return {
+        "start": c.start, "end": c.end, "text": text[c.start:c.end], "event": c.event, "places": list(c.places),
+        "roles": list(c.roles), "actors": list(c.actors),
+        "quantities": [{"text": q.text, "value": q.value, "kind": q.kind} for q in c.quantities],
+        "date": c.date, "time_precision": c.time_precision, "attribution": c.attribution, "hedged": c.hedged,
+    }
+
+
+def article_record(x: Extraction, duplicate_of: str | None) -> dict:
+    """One line of ``geomap extract --json``; the field meanings are a public contract."""
+    a = x.article
+    focus = None
+    if x.focus is not None:
+        f = x.focus
+        focus = {"place": f.id, "lat": f.lat, "lon": f.lon, "region": f.region, "country": f.country}
+    return {
+        "id": a.id, "path": a.path, "title": a.title, "outlet": a.outlet, "author": a.author,
+        "published": a.published, "url": a.url, "duplicate_of": duplicate_of,
+        "mentions": [mention_record(m) for m in x.mentions],
+        "claims": [claim_record(c, a.text) for c in x.claims],
+        "focus": focus,
+    }

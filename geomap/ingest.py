@@ -1,0 +1,330 @@
+"""Read article files (.txt, .md, .html) into ``Article`` records.
+
+Decoding never fails on bytes; metadata comes from YAML front matter when
+present, otherwise from what the text itself states (title line, byline, date).
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+
+from geomap.dates import find_dates
+from geomap.errors import ConfigError, InputError
+from geomap.model import Article
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+MAX_BYTES = 20 * 1024 * 1024  # an article larger than this is refused, not read into memory
+FRONT_MATTER_KEYS = ("title", "outlet", "author", "published", "url")
+
+
+class SkippedFile(InputError):
+    """One article file could not be used; the build goes on without it."""
+
+
+# --- finding files ---------------------------------------------------------
+
+
+def find_articles(paths: Iterable[str | Path]) -> list[Path]:
+    """Article files under the given folders and files, in a stable order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            found.extend(sorted(files))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder; give a folder of .txt/.md/.html articles")
+    if not found:
+        names = ", ".join(str(p) for p in paths)
+        raise InputError(f"{names}: no articles found (looked for {', '.join(SUFFIXES)} files)")
+    return found
+
+
+def slug(name: str) -> str:
+    """A stable id from a file name: lowercase ASCII letters, digits and hyphens."""
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return s or "article"
+
+
+# --- decoding --------------------------------------------------------------
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode(data: bytes, path: Path) -> str:
+    """UTF-8 (or a BOM's encoding), then cp1252, then latin-1; refuses binary files."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    if b"\x00" in data[:8192]:
+        raise SkippedFile(f"{path}: looks like a binary file (NUL bytes), not an article; remove it or convert it to text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
+    if controls > 0.05 * min(len(text), 8192):
+        raise SkippedFile(f"{path}: looks like a binary file (control characters), not an article")
+    return text
+
+
+# --- front matter ----------------------------------------------------------
+
+_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    try:
+        meta = yaml.safe_load(m.group(1))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 2 if mark else 1  # +1 for the opening ---, +1 for 1-based lines
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(path, line, f"front matter is not valid YAML: {problem}") from err
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ConfigError(path, 2, f"front matter: expected a mapping of {', '.join(FRONT_MATTER_KEYS)}, "
+                                   f"got {type(meta).__name__}")
+    return meta, text[m.end():]
+
+
+def _iso_date(value: object, path: Path, line: int | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    found = find_dates(str(value))
+    if found:
+        return found[0].value.isoformat()
+    raise ConfigError(path, line, f"published: expected a date such as 2017-10-28, got {value!r}")
+
+
+def _meta_text(meta: dict, key: str, path: Path) -> str | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise ConfigError(path, None, f"front matter {key}: expected text, got a {type(value).__name__}")
+    return str(value).strip() or None
+
+
+# --- HTML ------------------------------------------------------------------
+
+_DROP = {"script", "style", "noscript", "iframe", "template", "svg", "nav", "header", "footer", "aside",
+         "form", "button", "select", "object", "embed", "canvas", "head"}
+_BLOCK = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
+          "blockquote", "pre", "table", "tr", "br", "hr", "figure", "figcaption", "dd", "dt"}
+_VOID = {"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed", "param",
+         "track"}
+
+
+class _HTMLText(HTMLParser):
+    """Collects visible text, blocks as paragraphs; records <article>/<main> as the body."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.stack: list[str] = []
+        self.drop_depth = 0
+        self.body_start: int | None = None
+        self.body_end: int | None = None
+        self.body_tag: str | None = None
+        self.title: list[str] = []
+        self.h1: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.time: str | None = None
+        self._in: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "meta":
+            key = (a.get("name") or a.get("property") or "").lower()
+            if key and a.get("content"):
+                self.meta.setdefault(key, a["content"])
+            return
+        if tag == "time" and a.get("datetime") and self.time is None:
+            self.time = a["datetime"]
+        if tag in ("title", "h1"):
+            self._in.add(tag)
+        if tag in _VOID:
+            if tag in _BLOCK:
+                self.parts.append("\n")
+            return
+        self.stack.append(tag)
+        if tag in _DROP and tag != "head" or (tag == "head"):
+            self.drop_depth += 1
+        if tag in ("article", "main") and self.body_tag is None and not self.drop_depth:
+            self.body_tag = tag
+            self.body_start = len(self.parts)
+        if tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in.discard(tag)
+        if tag not in self.stack:
+            return  # a stray end tag in broken HTML
+        while self.stack:
+            open_tag = self.stack.pop()
+            if open_tag in _DROP:
+                self.drop_depth -= 1
+            if open_tag == self.body_tag and self.body_end is None and open_tag == tag:
+                self.body_end = len(self.parts)
+            if open_tag == tag:
+                break
+        if tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if "title" in self._in:
+            self.title.append(data)
+        if self.drop_depth:
+            return
+        if "h1" in self._in:
+            self.h1.append(data)
+        self.parts.append(data)
+
+    def text(self) -> str:
+        parts = self.parts
+        if self.body_start is not None:
+            parts = parts[self.body_start:self.body_end]
+        raw = "".join(parts)
+        lines = [re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in raw.split("\n")]
+        out = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+        return out.strip() + "\n"
+
+
+def html_to_text(source: str) -> tuple[str, dict]:
+    """Visible article text of an HTML page, and the metadata its markup states."""
+    parser = _HTMLText()
+    parser.feed(source)
+    parser.close()
+    meta: dict = {}
+    title = " ".join("".join(parser.h1).split()) or " ".join("".join(parser.title).split())
+    if title:
+        meta["title"] = title
+    for key, names in (("author", ("author", "article:author")),
+                       ("published", ("article:published_time", "date", "pubdate")),
+                       ("outlet", ("og:site_name", "application-name")),
+                       ("url", ("og:url",))):
+        for name in names:
+            if parser.meta.get(name):
+                meta[key] = parser.meta[name]
+                break
+    if parser.time and "published" not in meta:
+        meta["published"] = parser.time
+    return parser.text(), meta
+
+
+# --- inferring metadata from plain text --------------------------------------
+
+_TAG = re.compile(r"<[^>]{0,200}>|\*\*|__")
+_BYLINE = re.compile(r"^\s*(?:translated\s+)?by:?\s+(?P<rest>.+)$", re.I)
+_TITLE_BY = re.compile(r"^(?P<title>.+?),\s+by\s+(?P<author>[A-Z][^,|]{2,60})$")
+_TAGGED_NAME = re.compile(r"^\s*<(?P<tag>\w+)[^>]*>(?P<name>[^<]{2,60})</(?P=tag)>(?P<after>.*)$")
+_NAME = re.compile(r"^(?P<name>(?:[A-Z][\w'’.-]*\.?\s?){1,4}[A-Z][\w'’-]+)")
+
+
+def _clean(line: str) -> str:
+    return " ".join(_TAG.sub("", line).replace("\u00a0", " ").split()).strip(" #|")
+
+
+def infer_metadata(text: str) -> dict:
+    """Title, author, outlet and date that the opening lines of a plain text state."""
+    meta: dict = {}
+    raw_lines = [line for line in text.splitlines()[:40] if _clean(line)]
+    lines = [_clean(line) for line in raw_lines]
+    for line in lines[:6]:
+        dates = find_dates(line)
+        if dates and dates[0].start == 0 and len(line) - dates[0].end < 3:
+            meta.setdefault("published", dates[0].value.isoformat())
+            continue  # a line that is only a date is not the title
+        m = _TITLE_BY.match(line)
+        if m:
+            meta["title"] = m.group("title").strip()
+            meta["author"] = m.group("author").strip()
+        else:
+            meta["title"] = line
+        break
+    for raw in raw_lines[:12]:
+        m = _BYLINE.match(raw.strip(" #*"))
+        if not m or raw.lower().lstrip(" #*").startswith("translated"):
+            continue
+        # A name wrapped in markup ("By <u>Sophie Mangal</u> Global Research") ends where the markup does.
+        tagged = _TAGGED_NAME.match(m.group("rest"))
+        rest = _clean(tagged.group("after") if tagged else m.group("rest"))
+        dates = find_dates(rest)
+        if dates:
+            meta.setdefault("published", dates[0].value.isoformat())
+            rest = rest[: dates[0].start]
+        name = _NAME.match(rest) if not tagged else None
+        author = _clean(tagged.group("name")) if tagged else (name.group("name") if name else "")
+        if author:
+            meta.setdefault("author", author.strip())
+            after = (rest if tagged else rest[name.end():]).strip(" ,|;-–—")
+            outlet = re.split(r"\s*[|,;]\s*|\s+[-–—]\s+", after)[0].strip() if after else ""
+            if outlet and outlet[0].isupper() and len(outlet) <= 60:
+                meta.setdefault("outlet", outlet)
+        break
+    return meta
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def read_article(path: Path) -> Article:
+    """One file as an ``Article``; raises ``SkippedFile`` or ``ConfigError`` with the file named."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SkippedFile(f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte article limit; split it")
+        data = path.read_bytes()
+    except OSError as err:
+        raise SkippedFile(f"{path}: cannot be read ({err.strerror or err}); check it exists and is readable") from err
+    if not data.strip():
+        raise SkippedFile(f"{path}: empty file, nothing to read")
+    text = decode(data, path)
+    front, body = split_front_matter(text, path)
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        body, stated = html_to_text(body)
+    else:
+        stated = infer_metadata(body)
+    if not body.strip():
+        raise SkippedFile(f"{path}: no article text after the front matter/markup")
+    meta = {**stated, **{k: v for k, v in front.items() if v not in (None, "")}}
+    unknown = sorted(set(front) - set(FRONT_MATTER_KEYS))
+    if unknown:
+        log.warning("%s: front matter key(s) %s ignored; known keys: %s", path, ", ".join(map(str, unknown)),
+                    ", ".join(FRONT_MATTER_KEYS))
+    return Article(
+        id=slug(path.stem),
+        path=str(path),
+        text=body,
+        title=_meta_text(meta, "title", path),
+        outlet=_meta_text(meta, "outlet", path),
+        author=_meta_text(meta, "author", path),
+        published=_iso_date(meta.get("published"), path, None),
+        url=_meta_text(meta, "url", path),
+    )

@@ -1,0 +1,97 @@
+"""The pipeline, top to bottom: gather everything, then write.
+
+ingest -> recognize -> resolve -> claims per article; syndication across articles; then the site.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geomap import gazetteer as gazetteer_mod
+from geomap.claims import extract_claims
+from geomap.errors import InputError
+from geomap.geocoders import GazetteerGeocoder, OfflineGeoNames
+from geomap.ingest import SkippedFile, find_articles, read_article
+from geomap.model import Article, Claim, Extraction, Mention, Place
+from geomap.recognize import recognize
+from geomap.resolve import resolve
+from geomap.syndication import find_duplicates
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Resources:
+    """What every article is read against; loaded once per process."""
+
+    gazetteer: gazetteer_mod.Gazetteer
+    curated: GazetteerGeocoder
+    fallback: OfflineGeoNames | None
+
+    @classmethod
+    def load(cls, gazetteer_path: Path, offline_fallback: bool = True) -> Resources:
+        gaz = gazetteer_mod.load(gazetteer_path)
+        return cls(gaz, GazetteerGeocoder(gaz), OfflineGeoNames() if offline_fallback else None)
+
+
+def focus_of(claims: list[Claim], mentions: list[Mention]) -> Place | None:
+    """Where the main event happened: the lead claim's most precise place, else the most named place."""
+    places = {m.place.id: m.place for m in mentions if m.place}
+    for claim in claims:
+        if claim.event == "statement":
+            continue
+        best = min((places[p] for p in claim.places), key=lambda p: p.precision)
+        return best
+    counts = Counter(m.place.id for m in mentions if m.place)
+    return places[counts.most_common(1)[0][0]] if counts else None
+
+
+def extract(article: Article, res: Resources) -> Extraction:
+    """The per-article stage: a pure function of the article and the resources."""
+    candidates = recognize(article.text, res.gazetteer)
+    mentions = resolve(candidates, res.curated, res.fallback)
+    claims = extract_claims(article, mentions)
+    return Extraction(article, tuple(mentions), tuple(claims), focus_of(claims, mentions))
+
+
+@dataclass
+class Corpus:
+    """Everything gathered before anything is written."""
+
+    extractions: list[Extraction]
+    duplicates: dict[str, str]  # article id -> file name of the earlier copy
+    skipped: list[str] = field(default_factory=list)
+    gazetteer: gazetteer_mod.Gazetteer | None = None
+    inputs: list[str] = field(default_factory=list)
+
+
+def gather(inputs: list[str | Path], res: Resources, strict: bool = False) -> Corpus:
+    files = find_articles(inputs)
+    articles: list[Article] = []
+    skipped: list[str] = []
+    for path in files:
+        try:
+            articles.append(read_article(path))
+        except SkippedFile as err:
+            log.warning("skipped: %s", err)
+            skipped.append(str(err))
+    if strict and skipped:
+        raise InputError(f"{len(skipped)} file(s) skipped and --strict is set; fix or remove them")
+    if not articles:
+        raise InputError("no readable articles among " + ", ".join(str(p) for p in inputs))
+    ids = Counter(a.id for a in articles)
+    clash = sorted(i for i, n in ids.items() if n > 1)
+    if clash:
+        paths = [a.path for a in articles if a.id == clash[0]]
+        raise InputError(f"{' and '.join(paths)}: two articles get the same id {clash[0]!r}; rename one of them")
+    started = time.perf_counter()
+    extractions = []
+    for n, article in enumerate(articles, 1):
+        extractions.append(extract(article, res))
+        if n % 100 == 0 or n == len(articles):
+            log.info("extracted %d/%d articles (%.1fs)", n, len(articles), time.perf_counter() - started)
+    return Corpus(extractions, find_duplicates(articles), skipped, res.gazetteer, [str(p) for p in inputs])

@@ -1,0 +1,170 @@
+"""Find place-name candidates in article text, with offsets, and set aside non-place uses.
+
+One pass of an Aho-Corasick automaton over the folded text finds every gazetteer name;
+locative patterns ("in X", "the town of X", "X province") add names no gazetteer holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import ahocorasick
+
+from geomap.gazetteer import Gazetteer
+from geomap.textnorm import ARTICLES, fold_with_map
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int
+    end: int
+    text: str
+    key: str  # the folded name
+    curated: bool  # found through the gazetteer
+    kind_hint: str | None = None  # "province", "town", "river"... said next to the name
+    nonplace: str | None = None  # why this is not a location claim, if it is not
+
+
+# Head words of organisation names: "Inside Syria Media Center", "Raqqa Civil Council".
+ORG_HEADS = frozenset("""
+agency airlines army association authority bank battalion brigade brigades bureau center centre channel club
+coalition command committee company corporation corps council court daily division federation forces foundation
+front group guard guards herald institute institution league media ministry mission monitor movement network news
+observatory office organisation organization party police post press radio regiment report revolutionary service
+society times tribune tv union units university wire
+""".split())
+# Verbs that make a capital stand for its government: "Moscow said", "Washington welcomed".
+SPEECH_VERBS = frozenset("""
+said says say announced announces accused accuses admitted admits agreed agrees believes blamed claimed claims
+condemned condemns criticised criticized declared demanded denied denies hailed insisted insists rejected rejects
+repeated reported responded stated urged wants warned warns welcomed welcomes
+""".split())
+ADJECTIVE_SUFFIX = re.compile(r"^[-‐–](?:led|backed|based|born|made|funded|trained|allied|supported|sponsored)\b", re.I)
+PERSON_PREFIX = re.compile(r"(?:\b(?:Abu|Abou|Bin|Ibn|Umm|Mr|Mrs|Ms|Dr|Gen|Col|Sheikh)\.?\s+)$")
+KIND_WORDS = ("province", "governorate", "district", "city", "town", "village", "region", "river", "camp", "area",
+              "base", "airbase", "neighbourhood", "neighborhood", "border", "valley", "crossing")
+_NAME_TOKEN = r"[A-Z](?:[\w-]|['’](?!s\b))*"
+_JOIN = r"(?:\s+(?:" + "|".join(ARTICLES) + r"|ez|es|ed|el|of|de|bin)[-\s]+|\s+|-)"
+_NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
+LOCATIVE = [
+    # the town of X / the Swiss city of X / the province of X
+    re.compile(r"\b(?:the\s+)?(?:[A-Z][a-z]+\s+)?(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+(?P<name>" + _NAME + ")"),
+    # X province / X governorate
+    re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"),
+    # in / near / from / towards X
+    re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|seized|took|"
+               r"recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")"),
+]
+# Capitalised words that follow "in/from/at" but are not places.
+NOT_NAMES = frozenset("""
+january february march april may june july august september october november december monday tuesday wednesday
+thursday friday saturday sunday the a an this that these those his her its their our my your he she it they we i
+photo video reuters ap afp bbc cnn god allah isis isil daesh is islamic state al qaeda nusra english arabic
+""".split())
+
+
+@lru_cache(maxsize=8)
+def _automaton(gazetteer: Gazetteer) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key in gazetteer.names:
+        automaton.add_word(key, key)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
+
+
+def _boundary(folded: str, start: int, end: int) -> bool:
+    before = folded[start - 1] if start > 0 else " "
+    after = folded[end] if end < len(folded) else " "
+    return not before.isalnum() and not after.isalnum()
+
+
+def recognize(text: str, gazetteer: Gazetteer) -> list[Candidate]:
+    """Place-name candidates in text order, leftmost-longest, none overlapping."""
+    folded, index = fold_with_map(text)
+    found: list[Candidate] = []
+    automaton = _automaton(gazetteer)
+    if len(automaton):
+        for end_f, key in automaton.iter(folded):
+            start_f = end_f - len(key) + 1
+            if not _boundary(folded, start_f, end_f + 1):
+                continue
+            start, end = index[start_f], index[end_f] + 1
+            span = text[start:end]
+            if not any(c.isupper() for c in span):
+                continue  # "hit", "ana": lowercase words are not names
+            found.append(Candidate(start, end, span, key, True))
+    for pattern in LOCATIVE:
+        for m in pattern.finditer(text):
+            start, end = m.span("name")
+            name = text[start:end]
+            name, end = _trim_name(name, start)
+            if not name or name.lower() in NOT_NAMES or name.split()[0].lower() in NOT_NAMES:
+                continue
+            kind = m.groupdict().get("kind")
+            found.append(Candidate(start, end, name, "", False, kind.lower() if kind else None))
+    chosen = _leftmost_longest(found)
+    return [_classify(c, text) for c in chosen]
+
+
+def _trim_name(name: str, start: int) -> tuple[str, int]:
+    """Drop a trailing possessive or punctuation from a pattern-found name."""
+    name = re.sub(r"['’]s?$", "", name).rstrip("-'’ ")
+    return name, start + len(name)
+
+
+def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
+    """Curated names first; a pattern-found name only where no curated one stands."""
+
+    def pick(group: list[Candidate], taken: list[Candidate]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for c in sorted(group, key=lambda c: (c.start, -(c.end - c.start))):
+            if any(c.start < t.end and t.start < c.end for t in taken) or (out and c.start < out[-1].end):
+                continue
+            out.append(c)
+        return out
+
+    curated = pick([c for c in cands if c.curated], [])
+    hints = {(c.start, c.end): c.kind_hint for c in cands if not c.curated and c.kind_hint}
+    curated = [Candidate(c.start, c.end, c.text, c.key, True, hints[(c.start, c.end)])
+               if not c.kind_hint and (c.start, c.end) in hints else c for c in curated]
+    found = pick([c for c in cands if not c.curated], curated)
+    return sorted(curated + found, key=lambda c: c.start)
+
+
+_WORD = re.compile(r"[\w'’.-]+")
+
+
+def _classify(c: Candidate, text: str) -> Candidate:
+    """Mark organisation names, metonymy, adjectival and personal uses as non-places."""
+    after = text[c.end:c.end + 80]
+    before = text[max(0, c.start - 40):c.start]
+    reason = None
+    if ADJECTIVE_SUFFIX.match(after):
+        reason = "adjective (e.g. US-led)"
+    elif PERSON_PREFIX.search(before):
+        reason = "part of a person's name"
+    else:
+        # Following capitalised words ending in an organisation head: "Syria Media Center".
+        words = _WORD.findall(after[:60]) if after[:1] == " " else []
+        for w in words[:4]:
+            if not w[:1].isupper():
+                break
+            if w.lower().strip(".") in ORG_HEADS:
+                reason = "organisation name"
+                break
+        if reason is None and re.match(r"^\s+[a-z]+", after):
+            verb = after.split()[0].lower().strip(",.;:")
+            if verb in SPEECH_VERBS:
+                reason = "metonymy (the government speaking)"
+        if reason is None and re.search(r"\bofficial\s+$", before):
+            reason = "metonymy (official X)"
+    if c.kind_hint is None:
+        m = re.match(r"^\s+(" + "|".join(KIND_WORDS) + r")\b", after, re.I)
+        if m:
+            c = Candidate(c.start, c.end, c.text, c.key, c.curated, m.group(1).lower())
+    if reason:
+        return Candidate(c.start, c.end, c.text, c.key, c.curated, c.kind_hint, reason)
+    return c

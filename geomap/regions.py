@@ -1,0 +1,62 @@
+"""Admin-1 regions and countries by point-in-polygon over the Natural Earth data the package ships."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from shapely import STRtree
+from shapely.geometry import shape
+
+from geomap.geo import point
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str  # as Natural Earth spells it (``name``)
+    name_en: str | None
+    code: str | None  # ISO 3166-2, e.g. IQ-NI
+    country: str | None  # ISO-2
+
+
+def _load(name: str) -> list[dict]:
+    with resources.files("geomap.data").joinpath(name).open("rb") as fh:
+        return json.loads(gzip.decompress(fh.read()))["features"]
+
+
+class RegionIndex:
+    """Point-in-polygon over 4,600 admin-1 polygons through an STRtree."""
+
+    def __init__(self) -> None:
+        feats = _load("admin1.geojson.gz")
+        self.geoms = [shape(f["geometry"]) for f in feats]
+        self.regions = [
+            Region(p["name"], p.get("name_en"), p.get("iso_3166_2"), p.get("iso_a2"))
+            for p in (f["properties"] for f in feats)
+        ]
+        self.tree = STRtree(self.geoms)
+
+    def locate(self, lat: float, lon: float, tolerance_deg: float = 0.0) -> Region | None:
+        """The admin-1 region at a point; with a tolerance, the nearest one within it (coasts, borders)."""
+        p = point(lat, lon)
+        hits = self.tree.query(p, predicate="intersects")
+        if len(hits):
+            return self.regions[int(min(hits))]
+        if tolerance_deg:
+            near = self.tree.query_nearest(p, max_distance=tolerance_deg)
+            if len(near):
+                return self.regions[int(min(near))]
+        return None
+
+
+@lru_cache(maxsize=1)
+def region_index() -> RegionIndex:
+    return RegionIndex()
+
+
+def countries_geojson() -> dict:
+    """Simplified country outlines for the offline base layer."""
+    return {"type": "FeatureCollection", "features": _load("countries.geojson.gz")}

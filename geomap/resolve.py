@@ -1,0 +1,86 @@
+"""Turn candidates into mentions: the curated gazetteer first, then offline GeoNames, chosen by context."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+
+from geopy.geocoders.base import Geocoder
+
+from geomap.geo import haversine_km
+from geomap.model import Mention, Place
+from geomap.recognize import Candidate
+from geomap.regions import region_index
+
+REGION_HINTS = {"province", "governorate", "district", "region"}
+TOWN_HINTS = {"city", "town", "village", "neighbourhood", "neighborhood", "camp", "base", "airbase"}
+
+
+def with_region(place: Place) -> Place:
+    """Fill in admin-1 region (as Natural Earth spells it) and country by point-in-polygon."""
+    found = region_index().locate(place.lat, place.lon, tolerance_deg=0.05)
+    if found is None:
+        return place
+    if place.kind in ("country",) or place.geometry != "point" and place.kind in ("river", "border", "area"):
+        return replace(place, country=place.country or found.country)
+    return replace(place, region=place.region or found.name, country=place.country or found.country)
+
+
+def _places(geocoder: Geocoder, query: str) -> list[Place]:
+    found = geocoder.geocode(query, exactly_one=False) or []
+    return [loc.raw["place"] for loc in found]
+
+
+def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder | None) -> list[Mention]:
+    """Mentions in text order; names that are not place claims keep ``place=None`` and a reason."""
+    mentions: list[Mention | None] = [None] * len(candidates)
+    context: list[Place] = []
+    # Pass 1: curated names, which also tell us where the article is.
+    for i, c in enumerate(candidates):
+        if c.nonplace:
+            mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, c.nonplace)
+        elif c.curated:
+            places = _places(curated, c.key)
+            if places:
+                place = with_region(places[0])
+                context.append(place)
+                mentions[i] = Mention(c.start, c.end, c.text, place, 0.95, "gazetteer")
+    countries = Counter(p.country for p in context if p.country)
+    # Pass 2: the fallback, scored against that context.
+    for i, c in enumerate(candidates):
+        if mentions[i] is not None:
+            continue
+        place, score = _choose(c, _places(fallback, c.text) if fallback else [], countries, context)
+        if place is None:
+            mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, "unresolved")
+        else:
+            mentions[i] = Mention(c.start, c.end, c.text, with_region(place), score, "geonames")
+    return [m for m in mentions if m is not None]
+
+
+def _choose(c: Candidate, places: list[Place], countries: Counter, context: list[Place]) -> tuple[Place | None, float]:
+    best: tuple[float, Place] | None = None
+    for p in places[:50]:
+        score = 0.0
+        if p.kind == "country":
+            score += 3
+        if p.country and p.country in countries:
+            score += 2 + min(countries[p.country], 3) * 0.3
+        if c.kind_hint in REGION_HINTS:
+            score += 2 if p.kind == "region" else -1
+        elif c.kind_hint in TOWN_HINTS:
+            score += 1 if p.kind == "town" else -1
+        score += math.log10(p.population + 1) * 0.4
+        if context and p.kind == "town":
+            nearest = min(haversine_km((p.lat, p.lon), (q.lat, q.lon)) for q in context)
+            score += 1.5 if nearest < 150 else 0.5 if nearest < 500 else 0
+        if best is None or score > best[0]:
+            best = (score, p)
+    if best is None:
+        return None, 0.0
+    score, place = best
+    # A bare capitalised word after "in"/"from" needs support: a kind word, known country, or size.
+    if score < 2.5 and not c.kind_hint:
+        return None, 0.0
+    return place, round(min(0.9, 0.3 + score / 10), 2)

@@ -1,0 +1,35 @@
+"""Sentence spans with offsets into the article text."""
+
+from __future__ import annotations
+
+import re
+
+# Abbreviations that end in a period without ending a sentence.
+_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Col|Gen|Lt|Maj|Capt|Sgt|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|"
+                     r"Sept|Oct|Nov|Dec|U\.S|U\.N|U\.K|[A-Z])\.)$")
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n\s*\n|\n(?=[^\n]{0,80}\n)")
+
+
+def split(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, whitespace trimmed; paragraph breaks always end one."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _END.finditer(text):
+        end = m.end()
+        if _ABBREV.search(text[max(start, end - 6):end].rstrip("\"'”’)]")):
+            continue
+        nxt = text[end:end + 3].lstrip()
+        if m.group().strip() and nxt[:1].islower():
+            continue  # "… as the council tries": not a sentence end
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
