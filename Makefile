@@ -33,3 +33,6 @@ lint: $(VENV)/.test-deps
 
 clean:
 	rm -rf $(OUT) .pytest_cache
+
+eval: $(VENV)/.test-deps
+	$(BIN)/geomap eval ../shared/corpus/eval/TR-News/TR-News.xml ../shared/corpus/eval/GeoVirus/GeoVirus.xml

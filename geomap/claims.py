@@ -155,6 +155,8 @@ _ATTRIBUTION = [
     re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I),
     re.compile(r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|"
                r"warned|noted|stressed|added)\b"),
+    # "..., a coalition spokesman said."
+    re.compile(r",\s*(?P<who>(?:the|a|an)\s+[\w\s.'’-]{2,60}?)\s+(?:said|told\s+\w+|reported|added|claimed)\W*$", re.I),
     re.compile(r"\b(?:said|told|reported|claimed)\s+(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})"),
 ]
 _HEDGES = re.compile(r"\b(?:reportedly|allegedly|alleged|believed|it\s+seems|seems|seemed|expected\s+to|may|might|"
@@ -174,18 +176,19 @@ def attribution(sentence: str) -> str | None:
 
 # --- the claim -------------------------------------------------------------------
 
-_ORIGIN = re.compile(r"\b(?:from|out\s+of|fleeing|fled|left|escaped?\s+from)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}$", re.I)
-_DESTINATION = re.compile(r"\b(?:to|towards?|into|heading\s+for|for)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$", re.I)
-_CONTEXT_ONLY = re.compile(r"\bborder\s+(?:with|of)\s+$|\bother\s+than\s+$", re.I)
+_ORIGIN = re.compile(r"\b(?:from|out\s+of|fleeing|fled|left|escaped?\s+from)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,4}?$", re.I)
+_DESTINATION = re.compile(r"\b(?:to|towards?|into|heading\s+for|for)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$", re.I)
+# "the border with Syria", "talks between Russia and the US": named, but not where it happened.
+_CONTEXT_ONLY = re.compile(r"\bborder\s+(?:with|of)\s+$|\bother\s+than\s+$|"
+                           r"\bbetween\s+(?:the\s+)?(?:[\w.'’-]+\s+and\s+(?:the\s+)?)?$", re.I)
 
 
 def role(text: str, start: int, sentence_start: int) -> str:
+    """Whether a place is where it happened, or where a movement came from or went to: the nearest cue decides."""
     before = text[max(sentence_start, start - 40):start]
-    if _ORIGIN.search(before):
-        return "origin"
-    if _DESTINATION.search(before):
-        return "destination"
-    return "site"
+    cues = [(m.start(), name) for name, pattern in (("origin", _ORIGIN), ("destination", _DESTINATION))
+            for m in [pattern.search(before)] if m]
+    return max(cues)[1] if cues else "site"
 
 
 def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]]) -> list[tuple[int, Mention]]:
@@ -211,12 +214,24 @@ def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]]) -> list
 
 
 # Concrete events outrank campaigns, which outrank mere presence and statements.
-TIERS = {"offensive": 1, "fighting": 1, "negotiation": 1, "presence": 2, "statement": 2, "other": 2}
+TIERS = {"killing": 1, "offensive": 1, "fighting": 1, "negotiation": 1, "presence": 2, "statement": 2, "other": 2}
+
+
+_ATTRIBUTIVE = re.compile(r"\b(?:the|a|an|newly|recently)\s+$", re.I)
 
 
 def choose_event(found: list[tuple[str, re.Match]], anchor: int) -> str:
-    """The event a sentence claims: the most concrete type, nearest to the first place named."""
-    return min(found, key=lambda f: (TIERS.get(f[0], 0), abs(f[1].start() - anchor)))[0]
+    """The event a sentence claims: the most concrete type, nearest to the first place named.
+
+    A participle used as an adjective ("in the liberated town of Hawija") describes, it does not claim.
+    """
+
+    def rank(f: tuple[str, re.Match]) -> tuple[int, int]:
+        label, m = f
+        attributive = m.group().lower().endswith("ed") and _ATTRIBUTIVE.search(m.string[max(0, m.start() - 12):m.start()])
+        return TIERS.get(label, 0) + (1 if attributive else 0), abs(m.start() - anchor)
+
+    return min(found, key=rank)[0]
 
 
 def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:

@@ -186,7 +186,7 @@ def from_data(data: object, path: Path) -> Gazetteer:
         raise ConfigError(path, data.key_lines.get("places"), f"places: expected a list of places, got {_kind(places)}")
     entries: list[Entry] = []
     ids: dict[str, int] = {}
-    keys: dict[str, tuple[str, int]] = {}
+    keys: dict[str, tuple[str, int, str]] = {}
     for raw in places:
         entry = _entry(raw, path, getattr(places, "line", 1))
         pid = entry.place.id
@@ -196,10 +196,11 @@ def from_data(data: object, path: Path) -> Gazetteer:
         for name in (entry.place.name, *entry.aliases):
             for key in name_keys(name):
                 other = keys.get(key)
-                if other and other[0] != pid:
-                    raise ConfigError(path, entry.line, f"aliases: {name!r} also names {other[0]!r} (line {other[1]}); "
-                                      "a name may lead to one place only — make it specific, e.g. 'Raqqa province'")
-                keys[key] = (pid, entry.line)
+                # Places in different countries may share a name (Riyadh, al-Riyadh): context tells them apart.
+                if other and other[0] != pid and other[2] == entry.place.country:
+                    raise ConfigError(path, entry.line, f"aliases: {name!r} also names {other[0]!r} (line {other[1]}) "
+                                      "in the same country; make it specific, e.g. 'Raqqa province'")
+                keys[key] = (pid, entry.line, entry.place.country)
         entries.append(entry)
     for e in entries:
         if e.within and e.within not in ids:

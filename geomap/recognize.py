@@ -62,6 +62,7 @@ NOT_NAMES = frozenset("""
 january february march april may june july august september october november december monday tuesday wednesday
 thursday friday saturday sunday the a an this that these those his her its their our my your he she it they we i
 photo video reuters ap afp bbc cnn god allah isis isil daesh is islamic state al qaeda nusra english arabic
+col gen lt maj capt sgt mr mrs ms dr president prime minister general colonel sheikh emir
 """.split())
 
 
@@ -134,6 +135,9 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
     return sorted(curated + found, key=lambda c: c.start)
 
 
+# "US", "U.S.", "UK": places only after a locative word ("in the US"); otherwise adjectives ("US forces").
+_ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z]{2,3}")
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|to|from|into|across|inside|within|throughout|at|visit(?:ed)?)\s+(?:the\s+)?$", re.I)
 _WORD = re.compile(r"[\w'’.-]+")
 
 
@@ -165,6 +169,9 @@ def _classify(c: Candidate, text: str) -> Candidate:
         m = re.match(r"^\s+(" + "|".join(KIND_WORDS) + r")\b", after, re.I)
         if m:
             c = Candidate(c.start, c.end, c.text, c.key, c.curated, m.group(1).lower())
+    possessive = re.match(r"^['’]s?\b", after) is not None
+    if reason is None and _ABBREVIATION.fullmatch(c.text) and (possessive or not _LOCATIVE_BEFORE.search(before)):
+        reason = "abbreviation used as an adjective (e.g. US officials)"
     if reason:
         return Candidate(c.start, c.end, c.text, c.key, c.curated, c.kind_hint, reason)
     return c

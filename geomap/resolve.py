@@ -36,17 +36,25 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
     """Mentions in text order; names that are not place claims keep ``place=None`` and a reason."""
     mentions: list[Mention | None] = [None] * len(candidates)
     context: list[Place] = []
-    # Pass 1: curated names, which also tell us where the article is.
+    # Pass 1: unambiguous curated names, which also tell us where the article is.
+    ambiguous: list[tuple[int, list[Place]]] = []
     for i, c in enumerate(candidates):
         if c.nonplace:
             mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, c.nonplace)
         elif c.curated:
             places = _places(curated, c.key)
-            if places:
+            if len(places) == 1:
                 place = with_region(places[0])
                 context.append(place)
                 mentions[i] = Mention(c.start, c.end, c.text, place, 0.95, "gazetteer")
+            elif places:
+                ambiguous.append((i, places))
     countries = Counter(p.country for p in context if p.country)
+    # Curated names shared by places in several countries: the article's countries decide.
+    for i, places in ambiguous:
+        c = candidates[i]
+        place, score = _choose(c, places, countries, context, require_support=False)
+        mentions[i] = Mention(c.start, c.end, c.text, with_region(place), min(0.9, score + 0.3), "gazetteer")
     # Pass 2: the fallback, scored against that context.
     for i, c in enumerate(candidates):
         if mentions[i] is not None:
@@ -59,7 +67,8 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
     return [m for m in mentions if m is not None]
 
 
-def _choose(c: Candidate, places: list[Place], countries: Counter, context: list[Place]) -> tuple[Place | None, float]:
+def _choose(c: Candidate, places: list[Place], countries: Counter, context: list[Place],
+            require_support: bool = True) -> tuple[Place | None, float]:
     best: tuple[float, Place] | None = None
     for p in places[:50]:
         score = 0.0
@@ -72,7 +81,7 @@ def _choose(c: Candidate, places: list[Place], countries: Counter, context: list
         elif c.kind_hint in TOWN_HINTS:
             score += 1 if p.kind == "town" else -1
         score += math.log10(p.population + 1) * 0.4
-        if context and p.kind == "town":
+        if context and p.kind not in ("country", "region"):
             nearest = min(haversine_km((p.lat, p.lon), (q.lat, q.lon)) for q in context)
             score += 1.5 if nearest < 150 else 0.5 if nearest < 500 else 0
         if best is None or score > best[0]:
@@ -81,6 +90,6 @@ def _choose(c: Candidate, places: list[Place], countries: Counter, context: list
         return None, 0.0
     score, place = best
     # A bare capitalised word after "in"/"from" needs support: a kind word, known country, or size.
-    if score < 2.5 and not c.kind_hint:
+    if require_support and score < 2.5 and not c.kind_hint:
         return None, 0.0
     return place, round(min(0.9, 0.3 + score / 10), 2)

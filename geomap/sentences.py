@@ -7,7 +7,7 @@ import re
 # Abbreviations that end in a period without ending a sentence.
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Col|Gen|Lt|Maj|Capt|Sgt|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|"
                      r"Sept|Oct|Nov|Dec|U\.S|U\.N|U\.K|[A-Z])\.)$")
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n\s*\n|\n(?=[^\n]{0,80}\n)")
+_END = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s)|\n\s*\n|\n(?=[^\n]{0,80}\n)")
 
 
 def split(text: str) -> list[tuple[int, int]]:

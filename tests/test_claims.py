@@ -1,0 +1,113 @@
+"""Claims from sentences written for these tests: event types, quantities, dates, attribution, hedging."""
+
+from __future__ import annotations
+
+import pytest
+
+from geomap.claims import attribution, claim_date, extract_claims, quantities
+from geomap.model import Article, Mention, Place
+
+
+@pytest.mark.parametrize("text, value, kind", [
+    ("at least 112 civilians were killed", 112, "killed"),
+    ("more than one thousand militants surrendered", 1000, "surrendered"),
+    ("dozens of fighters", 12, "fighters"),
+    ("hundreds of families fled", 100, "civilians"),
+    ("Up to 400 militants remain", 400, "fighters"),
+    ("four to five fighters surrendering a week", 4, "surrendered"),
+    ("six civilians including a child were killed", 6, "killed"),
+    ("Up to 150 strikes are carried out per day", 150, "strikes"),
+    ("nearly 90 percent of the city", 90, "other"),
+])
+def test_quantities(text, value, kind):
+    event = "surrender" if "surrender" in text else "other"
+    found = quantities(text, event)
+    assert [(q.value, q.kind) for q in found] == [(value, kind)]
+
+
+@pytest.mark.parametrize("text", ["a 9-month-long standoff", "in just 11 days", "on 26 October 2017", "in 2014"])
+def test_durations_and_dates_are_not_counts(text):
+    assert quantities(text, "other") == []
+
+
+@pytest.mark.parametrize("sentence, published, expected", [
+    ("The offensive began on 26 October 2017.", "2017-10-28", ("2017-10-26", "day")),
+    ("Troops entered the town on Saturday.", "2017-10-31", ("2017-10-28", "day")),  # a Tuesday
+    ("The town fell yesterday.", "2017-10-31", ("2017-10-30", "day")),
+    ("Last week, militants surrendered.", "2017-10-31", ("2017-10-24", "week")),
+    ("The siege began on October 17.", "2017-10-31", ("2017-10-17", "day")),
+    ("It was taken last month.", "2017-10-31", ("2017-09-01", "month")),
+    ("Nothing dated here.", "2017-10-31", (None, None)),
+    ("Troops entered the town on Saturday.", None, (None, None)),
+])
+def test_claim_dates(sentence, published, expected):
+    assert claim_date(sentence, published) == expected
+
+
+@pytest.mark.parametrize("sentence, who", [
+    ("Militants fled, according to the Syrian Observatory for Human Rights.", "the Syrian Observatory for Human Rights"),
+    ("Col. Ryan Dillon told Reuters that fighters surrendered.", "Col. Ryan Dillon"),
+    ("The town was retaken, a coalition spokesman said.", "a coalition spokesman"),
+])
+def test_attribution(sentence, who):
+    assert attribution(sentence) == who
+
+
+def place(pid: str, kind: str = "town", country: str = "IQ") -> Place:
+    return Place(pid, pid.title(), 35.0, 43.0, kind, country, "gazetteer", region="R")
+
+
+def claims_for(sentence: str, names: list[tuple[str, str]], published: str = "2017-10-28"):
+    """Claims of one sentence whose place mentions are given as (name, place id)."""
+    mentions = []
+    for name, pid in names:
+        start = sentence.index(name)
+        kind = "country" if pid in ("iraq", "syria") else "town"
+        mentions.append(Mention(start, start + len(name), name, place(pid, kind), 0.9))
+    article = Article("t", "t.txt", sentence, published=published)
+    return extract_claims(article, sorted(mentions, key=lambda m: m.start))
+
+
+@pytest.mark.parametrize("sentence, names, event", [
+    ("Iraqi forces recaptured Tal Afar in just 11 days.", [("Tal Afar", "tal-afar")], "capture"),
+    ("Warplanes carried out air strikes on Hajin overnight.", [("Hajin", "hajin")], "airstrike"),
+    ("Artillery shelled the outskirts of Hama.", [("Hama", "hama")], "shelling"),
+    ("A car bomb exploded in Baghdad, killing six.", [("Baghdad", "baghdad")], "explosion"),
+    ("Dozens of militants surrendered in Hawija.", [("Hawija", "hawija")], "surrender"),
+    ("Families fled Raqqa towards Tabqa.", [("Raqqa", "raqqa"), ("Tabqa", "tabqa")], "flight"),
+    ("Government troops besieged Douma for months.", [("Douma", "douma")], "siege"),
+    ("Civilians were evacuated from Madaya.", [("Madaya", "madaya")], "evacuation"),
+    ("The army launched an offensive on Rawa.", [("Rawa", "rawa")], "offensive"),
+    ("Fierce clashes broke out in Manbij.", [("Manbij", "manbij")], "fighting"),
+    ("Talks on a ceasefire were held in Astana.", [("Astana", "astana")], "negotiation"),
+    ("A sniper shot two men in Daraa.", [("Daraa", "daraa")], "shooting"),
+    ("Militants executed 20 men in Palmyra.", [("Palmyra", "palmyra")], "execution"),
+    ("A chemical attack hit Khan Shaykhun.", [("Khan Shaykhun", "khan-shaykhun")], "chemical"),
+    ("Up to 400 militants remain in Raqqa.", [("Raqqa", "raqqa")], "presence"),
+    ("Five people were killed in Kirkuk.", [("Kirkuk", "kirkuk")], "killing"),
+    ("ISIS members are surrendering in dozens in their stronghold in Hawija.", [("Hawija", "hawija")], "surrender"),
+    ("Hundreds surrendered in the liberated town of Hawija.", [("Hawija", "hawija")], "surrender"),
+])
+def test_event_types(sentence, names, event):
+    claims = claims_for(sentence, names)
+    assert len(claims) == 1
+    assert claims[0].event == event
+    assert set(claims[0].places) == {pid for _, pid in names}
+
+
+def test_flight_roles_and_country_context():
+    claims = claims_for("Militants fled from Iraq's Hawija towards Kirkuk.",
+                        [("Iraq", "iraq"), ("Hawija", "hawija"), ("Kirkuk", "kirkuk")])
+    (claim,) = claims
+    assert claim.places == ("hawija", "kirkuk")  # the country is context, not the site
+    assert claim.roles == ("origin", "destination")
+
+
+def test_hedged_and_actors():
+    (claim,) = claims_for("ISIS fighters reportedly fled Mosul as the Iraqi army advanced.", [("Mosul", "mosul")])
+    assert claim.hedged is True
+    assert claim.actors == ("ISIS", "Iraqi security forces")
+
+
+def test_sentence_without_event_makes_no_claim():
+    assert claims_for("Mosul is a large city.", [("Mosul", "mosul")]) == []
