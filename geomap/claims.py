@@ -13,6 +13,7 @@ from geomap import lexicon
 from geomap.dates import MONTHS, find_dates
 from geomap.model import Article, Claim, Mention, Quantity
 from geomap.sentences import split
+from geomap.textnorm import fold
 
 # --- quantities --------------------------------------------------------------
 
@@ -183,6 +184,9 @@ _CONTEXT_ONLY = re.compile(r"\bborder\s+(?:with|of)\s+$|\bother\s+than\s+$|"
                            r"\bbetween\s+(?:the\s+)?(?:[\w.'’-]+\s+and\s+(?:the\s+)?)?$", re.I)
 
 
+_LANDMARK = re.compile(r"\b(?:north|south|east|west)(?:[\s-]?(?:east|west))?(?:ern)?\s+of\s+(?:the\s+)?$", re.I)
+
+
 def role(text: str, start: int, sentence_start: int) -> str:
     """Whether a place is where it happened, or where a movement came from or went to: the nearest cue decides."""
     before = text[max(sentence_start, start - 40):start]
@@ -194,6 +198,10 @@ def role(text: str, start: int, sentence_start: int) -> str:
 def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]]) -> list[tuple[int, Mention]]:
     """The mentions that say where it happened: containers of a more precise place drop out."""
     kept = [(i, m) for i, m in mentions if not _CONTEXT_ONLY.search(text[max(s, m.start - 20):m.start])]
+    # "Hawija, west of Kirkuk": Kirkuk only says where Hawija is, unless it is all the sentence names.
+    landmarks = [(i, m) for i, m in kept if _LANDMARK.search(text[max(s, m.start - 20):m.start])]
+    if len(landmarks) < len(kept):
+        kept = [k for k in kept if k not in landmarks]
     precise = [m.place for _, m in kept if m.place and m.place.precision < 3]
     out = []
     for i, m in kept:
@@ -239,7 +247,10 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
     events, actors = lexicon.events(), lexicon.actors()
     claims: list[Claim] = []
     located = [(i, m) for i, m in enumerate(mentions) if m.place is not None]
+    title = fold(article.title or "")
     for s, e in split(text):
+        if text[s] == "#" or (title and fold(text[s:e]) == title):
+            continue  # the headline restates the lead; counting it would double the lead claim
         inside = [(i, m) for i, m in located if s <= m.start and m.end <= e]
         if not inside:
             continue

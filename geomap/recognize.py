@@ -45,12 +45,12 @@ ADJECTIVE_SUFFIX = re.compile(r"^[-‐–](?:led|backed|based|born|made|funded|t
 PERSON_PREFIX = re.compile(r"(?:\b(?:Abu|Abou|Bin|Ibn|Umm|Mr|Mrs|Ms|Dr|Gen|Col|Sheikh)\.?\s+)$")
 KIND_WORDS = ("province", "governorate", "district", "city", "town", "village", "region", "river", "camp", "area",
               "base", "airbase", "neighbourhood", "neighborhood", "border", "valley", "crossing")
-_NAME_TOKEN = r"[A-Z](?:[\w-]|['’](?!s\b))*"
+_NAME_TOKEN = r"(?:(?:al|el|ad|ar|as|at|az|an|ash)-)?[A-Z](?:[\w-]|['’](?!s\b))*"
 _JOIN = r"(?:\s+(?:" + "|".join(ARTICLES) + r"|ez|es|ed|el|of|de|bin)[-\s]+|\s+|-)"
 _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
 LOCATIVE = [
     # the town of X / the Swiss city of X / the province of X
-    re.compile(r"\b(?:the\s+)?(?:[A-Z][a-z]+\s+)?(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+(?P<name>" + _NAME + ")"),
+    re.compile(r"\b(?:the\s+)?(?:[A-Za-z][a-z-]+\s+)?(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+(?P<name>" + _NAME + ")"),
     # X province / X governorate
     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"),
     # in / near / from / towards X
@@ -159,7 +159,7 @@ def _classify(c: Candidate, text: str) -> Candidate:
             if w.lower().strip(".") in ORG_HEADS:
                 reason = "organisation name"
                 break
-        if reason is None and re.match(r"^\s+[a-z]+", after):
+        if reason is None and re.match(r"^\s+[a-z]+", after) and not _LOCATIVE_BEFORE.search(before):
             verb = after.split()[0].lower().strip(",.;:")
             if verb in SPEECH_VERBS:
                 reason = "metonymy (the government speaking)"

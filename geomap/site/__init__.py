@@ -1,0 +1,124 @@
+"""Render the gathered corpus as a static site: map, article pages, data exports.
+
+Everything is written into a temporary folder that replaces the output folder only when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from html import escape
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from geomap.export import article_record
+from geomap.model import Claim, Extraction
+from geomap.pipeline import Corpus
+from geomap.site.assets import copy_assets
+from geomap.site.mapview import build_map
+from geomap.site.output import atomic_folder
+from geomap.site.views import article_segments, place_views
+
+log = logging.getLogger(__name__)
+
+CSV_COLUMNS = ("event_id", "event_date", "time_precision", "event_type", "actor1", "actor2", "country", "admin1",
+               "location", "latitude", "longitude", "geo_precision", "source", "source_url", "notes", "fatalities",
+               "article_id", "start", "end")
+
+
+def _env() -> Environment:
+    env = Environment(loader=PackageLoader("geomap.site", "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    return env
+
+
+def _dump(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
+    """Write the site; returns figures for the closing summary line."""
+    env = _env()
+    views = place_views(corpus)
+    originals = [x for x in corpus.extractions if x.article.id not in corpus.duplicates]
+    layers = [(x.article.id, escape(f"{x.article.outlet or 'Unknown outlet'}: {x.article.title or x.article.id}"))
+              for x in originals if any(s.article.id == x.article.id for v in views for s in v.stories)]
+    popup = env.get_template("popup.html")
+    popups = {v.place.id: popup.render(view=v) for v in views}
+    site = {"articles": len(corpus.extractions),
+            "gazetteer": Path(corpus.gazetteer.path).name if corpus.gazetteer and corpus.gazetteer.path else "no gazetteer"}
+    names = {m.place.id: m.place.name for x in corpus.extractions for m in x.mentions if m.place}
+    by_file = {x.article.path.rsplit("/", 1)[-1]: x.article for x in corpus.extractions}
+
+    with atomic_folder(out, protect) as root:
+        copy_assets(root)
+        build_map(views, layers, popups).save(str(root / "index.html"))
+        (root / "articles").mkdir()
+        page = env.get_template("article.html")
+        for x in corpus.extractions:
+            dup = corpus.duplicates.get(x.article.id)
+            html = page.render(x=x, paragraphs=article_segments(x), names=names, root="../", site=site,
+                               duplicate_of=by_file.get(dup) if dup else None,
+                               places_of=lambda c: ", ".join(names.get(p, p) for p in c.places))
+            (root / "articles" / f"{x.article.id}.html").write_text(html, encoding="utf-8")
+        (root / "articles" / "index.html").write_text(
+            env.get_template("articles.html").render(extractions=corpus.extractions, duplicates=corpus.duplicates,
+                                                     root="../", site=site), encoding="utf-8")
+        data = root / "data"
+        data.mkdir()
+        (data / "articles.jsonl").write_text(
+            "".join(_dump(article_record(x, corpus.duplicates.get(x.article.id))) for x in corpus.extractions),
+            encoding="utf-8")
+        (data / "claims.geojson").write_text(_dump(claims_geojson(corpus)), encoding="utf-8")
+        (data / "claims.csv").write_text(claims_csv(corpus), encoding="utf-8")
+    return {"claims": sum(v.claim_count for v in views), "places": len(views)}
+
+
+def _claim_rows(corpus: Corpus) -> list[tuple[Extraction, int, Claim, object]]:
+    rows = []
+    for x in corpus.extractions:
+        if x.article.id in corpus.duplicates:
+            continue
+        located = {m.place.id: m.place for m in x.mentions if m.place}
+        for n, claim in enumerate(x.claims):
+            for pid in claim.places:
+                rows.append((x, n, claim, located[pid]))
+    return rows
+
+
+def claims_geojson(corpus: Corpus) -> dict:
+    features = []
+    for x, n, claim, place in _claim_rows(corpus):
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+            "properties": {
+                "article": x.article.id, "claim": n, "outlet": x.article.outlet, "published": x.article.published,
+                "event": claim.event, "date": claim.date, "place": place.id, "name": place.name,
+                "region": place.region, "country": place.country, "precision": place.precision,
+                "actors": list(claim.actors), "attribution": claim.attribution, "hedged": claim.hedged,
+                "quantities": [{"text": q.text, "value": q.value, "kind": q.kind} for q in claim.quantities],
+                "sentence": x.article.text[claim.start:claim.end], "start": claim.start, "end": claim.end,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def claims_csv(corpus: Corpus) -> str:
+    """ACLED-like rows, one per claim and place."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for x, n, claim, place in _claim_rows(corpus):
+        killed = [q.value for q in claim.quantities if q.kind == "killed" and q.value is not None]
+        w.writerow([
+            f"{x.article.id}-{n}-{place.id}", claim.date or "", claim.time_precision or "", claim.event,
+            claim.actors[0] if claim.actors else "", claim.actors[1] if len(claim.actors) > 1 else "",
+            place.country or "", place.region or "", place.name, place.lat, place.lon, place.precision,
+            x.article.outlet or "", x.article.url or "", x.article.text[claim.start:claim.end],
+            int(max(killed)) if killed else "", x.article.id, claim.start, claim.end,
+        ])
+    return buf.getvalue()
