@@ -38,14 +38,25 @@ class Resources:
         return cls(gaz, GazetteerGeocoder(gaz), OfflineGeoNames() if offline_fallback else None)
 
 
+FOCUS_WEIGHT = {"country": 0.15, "region": 0.4, "area": 0.4, "river": 0.4, "border": 0.4, "district": 0.7}
+
+
 def focus_of(claims: list[Claim], mentions: list[Mention]) -> Place | None:
-    """Where the main event happened: the lead claim's most precise place, else the most named place."""
+    """Where the article's main event happened: the place its leading claims keep returning to.
+
+    Each claim weighs less the later it comes; countries and regions weigh less than towns and sites,
+    so "in Iraq" does not outrank "Hawija". With no claim, the most named place.
+    """
     places = {m.place.id: m.place for m in mentions if m.place}
-    for claim in claims:
-        if claim.event == "statement":
-            continue
-        best = min((places[p] for p in claim.places), key=lambda p: p.precision)
-        return best
+    score: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for rank, claim in enumerate(c for c in claims if c.event != "statement"):
+        for pid in claim.places:
+            weight = FOCUS_WEIGHT.get(places[pid].kind, 1.0)
+            score[pid] = score.get(pid, 0.0) + weight / (1 + 0.3 * rank)
+            first.setdefault(pid, rank)
+    if score:
+        return places[max(score, key=lambda pid: (score[pid], -first[pid]))]
     counts = Counter(m.place.id for m in mentions if m.place)
     return places[counts.most_common(1)[0][0]] if counts else None
 

@@ -50,7 +50,8 @@ _JOIN = r"(?:\s+(?:" + "|".join(ARTICLES) + r"|ez|es|ed|el|of|de|bin)[-\s]+|\s+|
 _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
 LOCATIVE = [
     # the town of X / the Swiss city of X / the province of X
-    re.compile(r"\b(?:the\s+)?(?:[A-Za-z][a-z-]+\s+)?(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+(?P<name>" + _NAME + ")"),
+    re.compile(r"\b(?:the\s+)?(?:[A-Za-z][a-z-]+\s+)?(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
+               r"(?P<name>" + _NAME + ")"),
     # X province / X governorate
     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"),
     # in / near / from / towards X

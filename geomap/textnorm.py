@@ -46,12 +46,19 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
 
 
 def name_keys(name: str) -> set[str]:
-    """The folded forms a place name is matched by: with and without a leading Arabic article."""
+    """The folded forms a place name is matched by: with and without a leading Arabic article.
+
+    The article is dropped only where what remains is long enough to be a name rather than a word;
+    a short bare form ("Tanf") is matched only if the gazetteer lists it as an alias.
+    """
     key = fold(name)
     if not key:
         return set()
     keys = {key}
     first, _, rest = key.partition(" ")
     if first in ARTICLES and rest:
-        keys |= {rest, "al " + rest}
+        keys.add("al " + rest)
+        # "Al-Bab" is not found as a bare "Bab", nor "Al-Tall" as "Tall": short remainders are words.
+        if len(rest) >= 5 or " " in rest:
+            keys.add(rest)
     return keys

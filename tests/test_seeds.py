@@ -94,3 +94,9 @@ def test_offsets_index_the_text(corpus):
             assert x.article.text[m.start:m.end] == m.text
         for c in x.claims:
             assert 0 <= c.start < c.end <= len(x.article.text)
+
+
+@pytest.mark.parametrize("article, focus", [("000", "hawija"), ("001", "hawija"), ("004", "mosul")])
+def test_focus_is_the_lead_claims_place(corpus, article, focus):
+    x = next(x for x in corpus.extractions if x.article.id.startswith(article))
+    assert x.focus is not None and x.focus.id == focus

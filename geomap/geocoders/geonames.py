@@ -20,7 +20,7 @@ from geomap.model import Place
 from geomap.textnorm import fold, name_keys
 
 log = logging.getLogger(__name__)
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # bump when name folding (textnorm) changes
 Row = tuple[int, str, float, float, str, str, int]  # geonameid, name, lat, lon, country, kind, population
 
 
