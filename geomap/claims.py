@@ -132,7 +132,8 @@ def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | 
     if not m:
         return None, None
     if m.group("weekday"):
-        back = (pub.weekday() - _WEEKDAYS.index(m.group("weekday").lower())) % 7 or 7
+        # "on Friday" in a Friday paper is that day; otherwise the latest such day before it.
+        back = (pub.weekday() - _WEEKDAYS.index(m.group("weekday").lower())) % 7
         return (pub - timedelta(days=back)).isoformat(), "day"
     word = " ".join(m.group("word").lower().split())
     if word == "yesterday":

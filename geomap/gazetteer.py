@@ -41,7 +41,12 @@ class _LineList(list):
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    """safe_load, keeping line numbers; dates stay text so that they are validated with their line."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
@@ -95,6 +100,8 @@ def parse_yaml(text: str, path: Path) -> object:
         raise ConfigError(path, line, f"invalid YAML: {problem}") from err
     except yaml.YAMLError as err:
         raise ConfigError(path, None, f"invalid YAML: {err}") from err
+    except ValueError as err:  # the timestamp constructor's "2017-02-30"
+        raise ConfigError(path, None, f"invalid value: {err}") from err
 
 
 class _NamedLoader:
@@ -128,6 +135,10 @@ class Entry:
     within: str | None
     note: str | None
     line: int
+    key_lines: dict[str, int]
+
+    def at(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
 
 
 class Gazetteer:
@@ -191,26 +202,31 @@ def from_data(data: object, path: Path) -> Gazetteer:
         entry = _entry(raw, path, getattr(places, "line", 1))
         pid = entry.place.id
         if pid in ids:
-            raise ConfigError(path, entry.line, f"id: {pid!r} is used twice (first on line {ids[pid]})")
+            raise ConfigError(path, entry.at("id"), f"id: {pid!r} is used twice (first on line {ids[pid]})")
         ids[pid] = entry.line
         for name in (entry.place.name, *entry.aliases):
             for key in name_keys(name):
                 other = keys.get(key)
                 # Places in different countries may share a name (Riyadh, al-Riyadh): context tells them apart.
                 if other and other[0] != pid and other[2] == entry.place.country:
-                    raise ConfigError(path, entry.line, f"aliases: {name!r} also names {other[0]!r} (line {other[1]}) "
+                    key = "aliases" if name in entry.aliases else "name"
+                    raise ConfigError(path, entry.at(key), f"{key}: {name!r} also names {other[0]!r} (line {other[1]}) "
                                       "in the same country; make it specific, e.g. 'Raqqa province'")
                 keys[key] = (pid, entry.line, entry.place.country)
         entries.append(entry)
     for e in entries:
         if e.within and e.within not in ids:
-            raise ConfigError(path, e.line, f"within: {e.within!r} is not the id of any place in this file")
+            raise ConfigError(path, e.at("within"), f"within: {e.within!r} is not the id of any place in this file")
     return Gazetteer(entries, path)
 
 
 def _kind(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number",
-            bool: "true/false", type(None): "nothing"}.get(type(value), type(value).__name__)
+    """A type as a user says it: 'a list', not '_LineList'."""
+    for types, word in ((bool, "true/false"), (dict, "a mapping"), (list, "a list"), (str, "text"),
+                        ((int, float), "a number"), (type(None), "nothing")):
+        if isinstance(value, types):
+            return word
+    return type(value).__name__
 
 
 def _entry(raw: object, path: Path, list_line: int) -> Entry:
@@ -268,7 +284,7 @@ def _entry(raw: object, path: Path, list_line: int) -> Entry:
         region=raw.get("region"), geometry=gkey, coords=coords if gkey != "point" else (),
         population=raw.get("population", 0), geonames=raw.get("geonames"),
     )
-    return Entry(place, tuple(a.strip() for a in aliases), raw.get("within"), raw.get("note"), line)
+    return Entry(place, tuple(a.strip() for a in aliases), raw.get("within"), raw.get("note"), line, dict(raw.key_lines))
 
 
 def _coords(value: object, key: str, fail) -> tuple[tuple[float, float], ...]:

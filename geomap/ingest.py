@@ -14,10 +14,9 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-import yaml
-
 from geomap.dates import find_dates
 from geomap.errors import ConfigError, InputError
+from geomap.gazetteer import parse_yaml
 from geomap.model import Article
 
 log = logging.getLogger(__name__)
@@ -94,12 +93,11 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
     if not m:
         return {}, text
     try:
-        meta = yaml.safe_load(m.group(1))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 2 if mark else 1  # +1 for the opening ---, +1 for 1-based lines
-        problem = getattr(err, "problem", None) or str(err)
-        raise ConfigError(path, line, f"front matter is not valid YAML: {problem}") from err
+        # One blank line first, so that YAML's line numbers are the file's (the block starts on line 2).
+        meta = parse_yaml("\n" + m.group(1), path)
+    except ConfigError as err:
+        problem = err.message.removeprefix("invalid YAML: ")
+        raise ConfigError(path, err.line, f"front matter is not valid YAML: {problem}") from err
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -126,7 +124,9 @@ def _meta_text(meta: dict, key: str, path: Path) -> str | None:
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        raise ConfigError(path, None, f"front matter {key}: expected text, got a {type(value).__name__}")
+        line = getattr(meta, "key_lines", {}).get(key)
+        kind = "a mapping" if isinstance(value, dict) else "a list"
+        raise ConfigError(path, line, f"front matter {key}: expected text, got {kind}")
     return str(value).strip() or None
 
 
@@ -164,7 +164,7 @@ class _HTMLText(HTMLParser):
             if key and a.get("content"):
                 self.meta.setdefault(key, a["content"])
             return
-        if tag == "time" and a.get("datetime") and self.time is None:
+        if tag == "time" and a.get("datetime") and self.time is None and not self.drop_depth:
             self.time = a["datetime"]
         if tag in ("title", "h1"):
             self._in.add(tag)
@@ -255,11 +255,20 @@ def infer_metadata(text: str) -> dict:
     meta: dict = {}
     raw_lines = [line for line in text.splitlines()[:40] if _clean(line)]
     lines = [_clean(line) for line in raw_lines]
-    for line in lines[:6]:
+    def date_only(line: str) -> str | None:
         dates = find_dates(line)
         if dates and dates[0].start == 0 and len(line) - dates[0].end < 3:
-            meta.setdefault("published", dates[0].value.isoformat())
+            return dates[0].value.isoformat()
+        return None
+
+    for n, line in enumerate(lines[:6]):
+        if date_only(line):
+            meta.setdefault("published", date_only(line))
             continue  # a line that is only a date is not the title
+        # A date line right under the headline is the publication date too.
+        after = next((date_only(x) for x in lines[n + 1:n + 3] if date_only(x)), None)
+        if after:
+            meta.setdefault("published", after)
         m = _TITLE_BY.match(line)
         if m:
             meta["title"] = m.group("title").strip()
@@ -325,6 +334,6 @@ def read_article(path: Path) -> Article:
         title=_meta_text(meta, "title", path),
         outlet=_meta_text(meta, "outlet", path),
         author=_meta_text(meta, "author", path),
-        published=_iso_date(meta.get("published"), path, None),
+        published=_iso_date(meta.get("published"), path, getattr(front, "key_lines", {}).get("published")),
         url=_meta_text(meta, "url", path),
     )

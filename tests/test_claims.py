@@ -33,6 +33,7 @@ def test_durations_and_dates_are_not_counts(text):
 @pytest.mark.parametrize("sentence, published, expected", [
     ("The offensive began on 26 October 2017.", "2017-10-28", ("2017-10-26", "day")),
     ("Troops entered the town on Saturday.", "2017-10-31", ("2017-10-28", "day")),  # a Tuesday
+    ("Troops entered the town on Tuesday.", "2017-10-31", ("2017-10-31", "day")),  # same day
     ("The town fell yesterday.", "2017-10-31", ("2017-10-30", "day")),
     ("Last week, militants surrendered.", "2017-10-31", ("2017-10-24", "week")),
     ("The siege began on October 17.", "2017-10-31", ("2017-10-17", "day")),

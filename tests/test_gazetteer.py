@@ -181,7 +181,8 @@ MALFORMED = [
                  ["population: expected a whole number"], id="population-not-a-number"),
     pytest.param(HEAD + PLACE + "extra: 1\n", 8, ["extra: unknown top-level key"], id="unknown-top-level-key"),
     pytest.param("version: 2\nplaces: []\n", 1, ["version: expected 1, got 2"], id="version-2"),
-    pytest.param(HEAD + PLACE.replace("name: Hawija", "name: Hawija: Town"), 4, ["invalid YAML", "mapping values"], id="syntax-error"),
+    pytest.param(HEAD + PLACE.replace("name: Hawija", "name: Hawija: Town"), 4, ["invalid YAML", "mapping values"],
+                 id="syntax-error"),
 ]
 
 
@@ -197,9 +198,6 @@ def test_malformed_file_reports_file_and_line(tmp_path, text, line, fragments):
         assert fragment in err.message
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="cross-place checks in gazetteer.from_data report Entry.line (the place's first line), "
-                          "not the line of the aliases:/within:/id: key their message starts with")
 @pytest.mark.parametrize("extra, key_line", [
     ("  - id: mosul\n    name: Mosul\n    kind: city\n    country: IQ\n    aliases: [Hawija]\n"
      "    point: [36.34, 43.13]\n", 12),
@@ -213,9 +211,6 @@ def test_cross_place_errors_point_at_the_key_line(tmp_path, extra, key_line):
     assert info.value.line == key_line
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="gazetteer._kind looks types up exactly, so the loader's _LineList/_LineDict subclasses "
-                          "show as internal class names instead of 'a list'/'a mapping'")
 @pytest.mark.parametrize("text, expected", [
     (HEAD + "  - [mosul, Mosul, city]\n", "got a list"),
     ("version: 1\nplaces:\n  hawija: {name: Hawija}\n", "got a mapping"),

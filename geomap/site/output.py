@@ -30,8 +30,11 @@ def _refuse(out: Path, protect: list[Path]) -> None:
         raise OutputError(f"{out}: looks like a project folder; choose a dedicated folder such as --out site")
     for p in protect:
         p = p.resolve()
-        if resolved == p or resolved in p.parents or p in resolved.parents and p.is_dir() and resolved == p:
+        if resolved == p or resolved in p.parents:
             raise OutputError(f"{out}: is or contains the article input {p}; choose another --out")
+        if p in resolved.parents:
+            raise OutputError(f"{out}: lies inside the article folder {p} and would be read as articles next time; "
+                              "choose an --out outside it")
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise OutputError(f"{out}: exists and was not written by geomap (no {MANIFEST}); "
                           "empty it or choose another --out")
