@@ -15,6 +15,7 @@ from geomap import gazetteer as gazetteer_mod
 from geomap.claims import extract_claims
 from geomap.errors import InputError
 from geomap.geocoders import GazetteerGeocoder, OfflineGeoNames
+from geomap.geocoders.geonames import WorldNames
 from geomap.ingest import SkippedFile, find_articles, read_article
 from geomap.model import Article, Claim, Extraction, Mention, Place
 from geomap.recognize import recognize
@@ -31,11 +32,13 @@ class Resources:
     gazetteer: gazetteer_mod.Gazetteer
     curated: GazetteerGeocoder
     fallback: OfflineGeoNames | None
+    world: WorldNames = field(default_factory=WorldNames)  # GeoNames names looked for in every text
 
     @classmethod
     def load(cls, gazetteer_path: Path, offline_fallback: bool = True) -> Resources:
         gaz = gazetteer_mod.load(gazetteer_path)
-        return cls(gaz, GazetteerGeocoder(gaz), OfflineGeoNames() if offline_fallback else None)
+        fallback = OfflineGeoNames() if offline_fallback else None
+        return cls(gaz, GazetteerGeocoder(gaz), fallback, fallback.matchable() if fallback else WorldNames())
 
 
 FOCUS_WEIGHT = {"country": 0.15, "region": 0.4, "area": 0.4, "river": 0.4, "border": 0.4, "district": 0.7}
@@ -63,7 +66,7 @@ def focus_of(claims: list[Claim], mentions: list[Mention]) -> Place | None:
 
 def extract(article: Article, res: Resources) -> Extraction:
     """The per-article stage: a pure function of the article and the resources."""
-    candidates = recognize(article.text, res.gazetteer)
+    candidates = recognize(article.text, res.gazetteer, res.world)
     mentions = resolve(candidates, res.curated, res.fallback)
     claims = extract_claims(article, mentions)
     return Extraction(article, tuple(mentions), tuple(claims), focus_of(claims, mentions))

@@ -1,18 +1,21 @@
 """Find place-name candidates in article text, with offsets, and set aside non-place uses.
 
-One pass of an Aho-Corasick automaton over the folded text finds every gazetteer name;
-locative patterns ("in X", "the town of X", "X province") add names no gazetteer holds.
+One pass of an Aho-Corasick automaton over the folded text finds every gazetteer name and every
+GeoNames name worth looking for anywhere (countries, regions, towns of some size); locative patterns
+("in X", "the town of X", "X province") add names neither holds. Curated names win over the others.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import ahocorasick
 
 from geomap.gazetteer import Gazetteer
+from geomap.geocoders.geonames import AREA
 from geomap.textnorm import ARTICLES, fold_with_map
 
 
@@ -21,7 +24,7 @@ class Candidate:
     start: int
     end: int
     text: str
-    key: str  # the folded name
+    key: str  # the folded name ("" for a pattern-found name)
     curated: bool  # found through the gazetteer
     kind_hint: str | None = None  # "province", "town", "river"... said next to the name
     nonplace: str | None = None  # why this is not a location claim, if it is not
@@ -68,13 +71,67 @@ col gen lt maj capt sgt mr mrs ms dr president prime minister general colonel sh
 
 
 @lru_cache(maxsize=8)
-def _automaton(gazetteer: Gazetteer) -> ahocorasick.Automaton:
+def _automaton(gazetteer: Gazetteer, world: Mapping[str, int]) -> ahocorasick.Automaton:
     automaton = ahocorasick.Automaton()
+    for key in world:
+        automaton.add_word(key, (key, False))
     for key in gazetteer.names:
-        automaton.add_word(key, key)
+        automaton.add_word(key, (key, True))
     if len(automaton):
         automaton.make_automaton()
     return automaton
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Lowercase English dictionary words (web2): "nice", "mobile", "reading" are words before they are towns."""
+    from english_words import get_english_words_set
+
+    return frozenset(w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower())
+
+
+_PREV_WORD = re.compile(r"([A-Za-z][\w'’.-]*)[ \t]+$")
+_NEXT_WORD = re.compile(r"^[ \t]+([A-Za-z][\w'’-]*)")
+_CUE = re.compile(r"\b(?:in|at|near|from|to|towards?|outside|around|into|across|of|via)\s+(?:the\s+)?$", re.I)
+_LINKS = frozenset(ARTICLES) | {"of", "de", "la", "le", "du", "del", "the", "upon", "on", "ez", "es", "ed", "bin"}
+
+
+class _NoWorld(dict):
+    __hash__ = object.__hash__
+
+
+_NO_WORLD = _NoWorld()
+BARE_POPULATION = 100_000  # a town name with no "in"/"at" before it must be this big to count
+
+
+def _is_word(token: str, words: frozenset[str]) -> bool:
+    t = token.lower().strip(".")
+    return t in words or (t.endswith("s") and t[:-1] in words)
+
+
+def _world_name(text: str, start: int, end: int, size: int) -> bool:
+    """Whether a GeoNames name found anywhere is used as a name here, not as a word or part of a longer name.
+
+    ``size`` is the largest population the name stands for; countries and regions count as very large.
+    """
+    span = text[start:end]
+    tokens = re.findall(r"[\w'’]+", span)
+    if not tokens or any(not t[0].isupper() and t.lower() not in _LINKS for t in tokens):
+        return False  # "new york", "turkey" in lower case: words
+    if any(t.lower() in ORG_HEADS for t in tokens):
+        return False  # "The Centre for Research ...", "University": the head of an organisation's name
+    words = common_words()
+    before, after = text[max(0, start - 40):start], text[end:end + 40]
+    for m in (_PREV_WORD.search(before), _NEXT_WORD.match(after)):
+        # "Paris Hilton", "Donald Jordan": glued to another capitalised name, this is a person or a title.
+        if m and m.group(1)[0].isupper() and not _is_word(m.group(1), words) and m.group(1).lower() not in _LINKS:
+            return False
+    cue = _CUE.search(before) is not None
+    names = [t for t in tokens if t.lower() not in _LINKS]
+    if all(_is_word(t, words) for t in names) and size < AREA:
+        # "Nice", "Reading", "White House": words, unless right after "in"/"at" ("in the West" stays a word)
+        return re.search(r"\b(?:in|at|near|from|to|outside|via)\s+$", before, re.I) is not None
+    return cue or size >= BARE_POPULATION
 
 
 def _boundary(folded: str, start: int, end: int) -> bool:
@@ -83,13 +140,14 @@ def _boundary(folded: str, start: int, end: int) -> bool:
     return not before.isalnum() and not after.isalnum()
 
 
-def recognize(text: str, gazetteer: Gazetteer) -> list[Candidate]:
+def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None = None) -> list[Candidate]:
     """Place-name candidates in text order, leftmost-longest, none overlapping."""
     folded, index = fold_with_map(text)
     found: list[Candidate] = []
-    automaton = _automaton(gazetteer)
+    world = world if world is not None else _NO_WORLD
+    automaton = _automaton(gazetteer, world)
     if len(automaton):
-        for end_f, key in automaton.iter(folded):
+        for end_f, (key, curated) in automaton.iter(folded):
             start_f = end_f - len(key) + 1
             if not _boundary(folded, start_f, end_f + 1):
                 continue
@@ -97,7 +155,9 @@ def recognize(text: str, gazetteer: Gazetteer) -> list[Candidate]:
             span = text[start:end]
             if not any(c.isupper() for c in span):
                 continue  # "hit", "ana": lowercase words are not names
-            found.append(Candidate(start, end, span, key, True))
+            if not curated and (key in NOT_NAMES or not _world_name(text, start, end, world[key])):
+                continue
+            found.append(Candidate(start, end, span, key, curated))
     for pattern in LOCATIVE:
         for m in pattern.finditer(text):
             start, end = m.span("name")
@@ -118,7 +178,7 @@ def _trim_name(name: str, start: int) -> tuple[str, int]:
 
 
 def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
-    """Curated names first; a pattern-found name only where no curated one stands."""
+    """Curated names first, then GeoNames names, then pattern-found names where neither stands."""
 
     def pick(group: list[Candidate], taken: list[Candidate]) -> list[Candidate]:
         out: list[Candidate] = []
@@ -129,11 +189,13 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
         return out
 
     curated = pick([c for c in cands if c.curated], [])
-    hints = {(c.start, c.end): c.kind_hint for c in cands if not c.curated and c.kind_hint}
-    curated = [Candidate(c.start, c.end, c.text, c.key, True, hints[(c.start, c.end)])
-               if not c.kind_hint and (c.start, c.end) in hints else c for c in curated]
-    found = pick([c for c in cands if not c.curated], curated)
-    return sorted(curated + found, key=lambda c: c.start)
+    world = pick([c for c in cands if not c.curated and c.key], curated)
+    named = curated + world
+    hints = {(c.start, c.end): c.kind_hint for c in cands if not c.key and c.kind_hint}
+    named = [Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
+             if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
+    found = pick([c for c in cands if not c.key], named)
+    return sorted(named + found, key=lambda c: c.start)
 
 
 # "US", "U.S.", "UK": places only after a locative word ("in the US"); otherwise adjectives ("US forces").

@@ -19,6 +19,8 @@ TOWN_HINTS = {"city", "town", "village", "neighbourhood", "neighborhood", "camp"
 
 def with_region(place: Place) -> Place:
     """Fill in admin-1 region (as Natural Earth spells it) and country by point-in-polygon."""
+    if place.kind == "continent":
+        return place
     found = region_index().locate(place.lat, place.lon, tolerance_deg=0.05)
     if found is None:
         return place
@@ -55,11 +57,22 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
         c = candidates[i]
         place, score = _choose(c, places, countries, context, require_support=False)
         mentions[i] = Mention(c.start, c.end, c.text, with_region(place), min(0.9, score + 0.3), "gazetteer")
-    # Pass 2: the fallback, scored against that context.
-    for i, c in enumerate(candidates):
-        if mentions[i] is not None:
-            continue
-        place, score = _choose(c, _places(fallback, c.text) if fallback else [], countries, context)
+    # Pass 2: the fallback, scored against that context; then once more, with what pass 2 itself found
+    # ("London" in an article that also names Ontario and Canada is London, Ontario).
+    pending = [i for i in range(len(candidates)) if mentions[i] is None]
+    found = {i: _places(fallback, candidates[i].key or candidates[i].text) if fallback else [] for i in pending}
+    picks: dict[int, tuple[Place | None, float]] = {}
+    for _round in range(2):
+        extra = Counter(p.country for p, _ in picks.values() if p is not None and p.country)
+        for i in pending:
+            c = candidates[i]
+            own = picks.get(i, (None, 0.0))[0]
+            ctx = countries + extra - Counter([own.country] if own is not None and own.country else [])
+            # A name from the GeoNames list was already judged a name where it stands; a pattern-found one needs support.
+            picks[i] = _choose(c, found[i], ctx, context, require_support=not c.key)
+    for i in pending:
+        c = candidates[i]
+        place, score = picks[i]
         if place is None:
             mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, "unresolved")
         else:
@@ -72,8 +85,10 @@ def _choose(c: Candidate, places: list[Place], countries: Counter, context: list
     best: tuple[float, Place] | None = None
     for p in places[:50]:
         score = 0.0
-        if p.kind == "country":
+        if p.kind in ("country", "continent"):
             score += 3
+        elif p.kind == "region":
+            score += 1
         if p.country and p.country in countries:
             score += 2 + min(countries[p.country], 3) * 0.3
         if c.kind_hint in REGION_HINTS:

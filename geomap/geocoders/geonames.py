@@ -20,7 +20,7 @@ from geomap.model import Place
 from geomap.textnorm import fold, name_keys
 
 log = logging.getLogger(__name__)
-INDEX_VERSION = 2  # bump when name folding (textnorm) changes
+INDEX_VERSION = 3  # bump when name folding (textnorm) changes
 Row = tuple[int, str, float, float, str, str, int]  # geonameid, name, lat, lon, country, kind, population
 
 
@@ -32,6 +32,17 @@ def cache_dir() -> Path:
 
 def _latin(name: str) -> bool:
     return any(c.isupper() for c in name) and all(ord(c) < 0x250 or not c.isalpha() for c in name)
+
+
+REGION_POPULATION = 1_000_000  # admin-1 rows carry no population; rank them with large towns
+
+
+def central_point(geom):
+    """The centre a gazetteer gives a country or region: the centroid of its largest part, if inside it."""
+    parts = list(getattr(geom, "geoms", [geom]))
+    main = max(parts, key=lambda g: g.area)
+    c = main.centroid
+    return c if main.contains(c) else main.representative_point()
 
 
 def build_index() -> tuple[list[Row], dict[str, list[int]]]:
@@ -57,9 +68,14 @@ def build_index() -> tuple[list[Row], dict[str, list[int]]]:
     for reg, geom in zip(regions.regions, regions.geoms, strict=True):
         if not reg.name:
             continue
-        p = geom.representative_point()
+        p = central_point(geom)
         names = {reg.name, *(n for n in (reg.name_en or "").split("|") if n)}
-        add((0, reg.name, round(p.y, 5), round(p.x, 5), reg.country or "", "region", 0), names)
+        add((0, reg.name, round(p.y, 5), round(p.x, 5), reg.country or "", "region", REGION_POPULATION), names)
+    continents = json.loads(data.joinpath("continents.json").read_bytes())
+    for c in sorted(continents.values(), key=lambda c: c["geonameId"]):
+        names = {c["name"], *(a["name"] for a in c.get("alternateNames", ()) if a.get("lang") == "en")}
+        add((c["geonameId"], c["name"], round(float(c["lat"]), 5), round(float(c["lng"]), 5), "", "continent",
+             int(c.get("population") or 0)), names)
     countries = json.loads(data.joinpath("countries.json").read_bytes())
     from shapely.geometry import shape
 
@@ -69,7 +85,7 @@ def build_index() -> tuple[list[Row], dict[str, list[int]]]:
         geom = outlines.get(c["iso3"])
         if geom is None:
             continue
-        p = geom.representative_point()
+        p = central_point(geom)
         add((c["geonameid"], c["name"], round(p.y, 5), round(p.x, 5), c["iso"], "country",
              int(c.get("population") or 0)), {c["name"]})
     return rows, keys
@@ -103,6 +119,23 @@ class OfflineGeoNames(OfflineGeocoder):
         super().__init__()
         self.rows, self.keys = load_index()
 
+    def matchable(self, min_population: int = 15000) -> WorldNames:
+        """Names worth looking for in any text: countries, continents, admin-1 regions, towns of some size.
+
+        Smaller places are found only in locative patterns ("the village of X"), where a name is more
+        surely a place.
+        """
+        out: dict[str, int] = {}
+        for key, rows in self.keys.items():
+            if len(key) < 4 or not key[0].isalpha():
+                continue
+            # Countries and continents rank above all; a region counts as a large town ("Centre", "Western"
+            # are regions somewhere, but words first).
+            size = max(AREA if self.rows[i][5] in ("country", "continent") else self.rows[i][6] for i in rows)
+            if size >= min_population:
+                out[key] = size
+        return WorldNames(out)
+
     def _places(self, folded: str) -> list[Place]:
         rows = [self.rows[i] for i in self.keys.get(fold(folded), ())]
         rows.sort(key=lambda r: (-r[6], r[0]))
@@ -112,3 +145,15 @@ class OfflineGeoNames(OfflineGeocoder):
                   population=pop, geonames=gid or None)
             for gid, name, lat, lon, cc, kind, pop in rows
         ]
+
+
+AREA = 10**12  # the "population" of a country, continent or region when matching names
+
+
+class WorldNames(dict):
+    """Folded name -> the largest population it stands for (``AREA`` for countries and regions).
+
+    Hashed by identity, so a recognizer can cache its automaton per instance.
+    """
+
+    __hash__ = object.__hash__
