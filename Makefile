@@ -36,3 +36,6 @@ clean:
 
 eval: $(VENV)/.test-deps
 	$(BIN)/geomap eval ../shared/corpus/eval/TR-News/TR-News.xml ../shared/corpus/eval/GeoVirus/GeoVirus.xml
+
+bench: $(BIN)/geomap
+	$(BIN)/python tools/bench.py
