@@ -77,7 +77,33 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
             mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, "unresolved")
         else:
             mentions[i] = Mention(c.start, c.end, c.text, with_region(place), score, "geonames")
+    _revisit_curated(candidates, mentions, fallback)
     return [m for m in mentions if m is not None]
+
+
+def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None], fallback: Geocoder | None) -> None:
+    """A curated name the rest of the article contradicts yields to a namesake where the article is.
+
+    "London" is curated as the British capital, but an article whose other places are all in Canada
+    means London, Ontario.
+    """
+    if fallback is None:
+        return
+    for i, c in enumerate(candidates):
+        m = mentions[i]
+        if not c.curated or m is None or m.place is None or m.place.kind in ("country", "region"):
+            continue
+        others = Counter(o.place.country for j, o in enumerate(mentions)
+                         if j != i and o is not None and o.place is not None and o.place.country
+                         and candidates[j].key != c.key)
+        if not others or others[m.place.country]:
+            continue
+        namesakes = [p for p in _places(fallback, c.key) if p.country and p.country != m.place.country
+                     and others[p.country] and p.kind == "town"]
+        if namesakes:
+            place, score = _choose(c, namesakes, others, [], require_support=False)
+            if place is not None:
+                mentions[i] = Mention(c.start, c.end, c.text, with_region(place), score, "geonames")
 
 
 def _choose(c: Candidate, places: list[Place], countries: Counter, context: list[Place],
