@@ -76,15 +76,6 @@ IDS = {"hawija", "raqqa", "monitor"}
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256))
 
 
-@pytest.fixture(autouse=True)
-def _restore_geomap_logger():
-    """The CLI points the geomap logger at the runner's (then closed) stderr; put it back afterwards."""
-    logger = logging.getLogger("geomap")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
-
-
 def write_articles(folder: Path, articles: dict[str, str | bytes] = ARTICLES) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in articles.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -51,15 +50,6 @@ places:
     note: a test place
     point: [35.32, 43.77]
 """
-
-
-@pytest.fixture(autouse=True)
-def _restore_geomap_logger():
-    """The CLI points the geomap logger at the runner's (then closed) stderr; put it back afterwards."""
-    logger = logging.getLogger("geomap")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
 
 
 def write(tmp_path: Path, text: str, name: str = "gazetteer.yaml") -> Path:
