@@ -104,6 +104,7 @@ title: "<script>window.__pwned = 1</script> Hawija \\"quoted\\" 'name'"
 outlet: "<img src=x onerror=\\"window.__pwned=2\\">Evil Outlet"
 author: "</script><script>window.__pwned=3</script>"
 published: 2017-10-05
+url: "javascript:window.__pwned=6"
 ---
 # Headline
 
@@ -135,5 +136,6 @@ def test_hostile_article_renders_as_text(browser, hostile_site, page_path):
     assert "<script>window.__pwned = 1</script>" in text
     assert 'onerror="window.__pwned=' in text
     assert page.locator("img[src=x]").count() == 0
+    assert page.locator("a[href^='javascript:']").count() == 0
     assert log["console"] == []
     page.close()

@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import logging
+import re
 from html import escape
 from pathlib import Path
 
@@ -29,9 +30,17 @@ CSV_COLUMNS = ("event_id", "event_date", "time_precision", "event_type", "actor1
                "article_id", "start", "end")
 
 
+def web_url(url: str | None) -> str | None:
+    """An article's URL if it is http(s); a ``javascript:`` or ``data:`` URL from an article is not a link."""
+    if url and re.match(r"https?://", url.strip(), re.I):
+        return url.strip()
+    return None
+
+
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("geomap.site", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+    env.filters["web_url"] = web_url
     return env
 
 
