@@ -122,7 +122,7 @@ def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | 
     if pub is None:
         return None, None
     m = _DAY_MONTH.search(sentence)
-    if m and m.group(0).strip().lower().split()[-1] != "may" and "may" not in m.group(0).split():
+    if m and "may" not in m.group(0).split():  # lowercase "may" is the verb
         month = MONTHS[(m.group("m1") or m.group("m2")).lower()]
         day = int(m.group("d1") or m.group("d2"))
         # No year given: the latest such day on or before publication.
@@ -275,9 +275,13 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
     claims: list[Claim] = []
     located = [(i, m) for i, m in enumerate(mentions) if m.place is not None]
     title = fold(article.title or "")
-    for s, e in split(text):
-        if text[s] == "#" or (title and fold(text[s:e]) == title):
-            continue  # the headline restates the lead; counting it would double the lead claim
+    spans = split(text)
+    for n, (s, e) in enumerate(spans):
+        # A headline standing above the text restates the lead; counting it would double the lead claim.
+        headline = (n == 0 and title and fold(text[s:e]) == title and "\n" in text[e:e + 3]
+                    and not text[s:e].rstrip().endswith("."))
+        if text[s] == "#" or headline:
+            continue
         inside = [(i, m) for i, m in located if s <= m.start and m.end <= e]
         if not inside:
             continue
@@ -289,7 +293,10 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
         if not places:
             continue
         event = choose_event(found, places[0][1].start - s)
-        names = sorted({label: m.start() for label, m in actors.all(sentence)}.items(), key=lambda kv: kv[1])
+        first: dict[str, int] = {}
+        for label, m in actors.all(sentence):
+            first[label] = min(first.get(label, m.start()), m.start())
+        names = sorted(first.items(), key=lambda kv: kv[1])
         when, _precision = claim_date(sentence, article.published)
         claims.append(Claim(
             start=s, end=e, event=event,

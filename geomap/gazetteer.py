@@ -197,7 +197,7 @@ def from_data(data: object, path: Path) -> Gazetteer:
         raise ConfigError(path, data.key_lines.get("places"), f"places: expected a list of places, got {_kind(places)}")
     entries: list[Entry] = []
     ids: dict[str, int] = {}
-    keys: dict[str, tuple[str, int, str]] = {}
+    keys: dict[str, list[tuple[str, int, str]]] = {}
     for raw in places:
         entry = _entry(raw, path, getattr(places, "line", 1))
         pid = entry.place.id
@@ -206,13 +206,13 @@ def from_data(data: object, path: Path) -> Gazetteer:
         ids[pid] = entry.line
         for name in (entry.place.name, *entry.aliases):
             for key in name_keys(name):
-                other = keys.get(key)
                 # Places in different countries may share a name (Riyadh, al-Riyadh): context tells them apart.
-                if other and other[0] != pid and other[2] == entry.place.country:
-                    key = "aliases" if name in entry.aliases else "name"
-                    raise ConfigError(path, entry.at(key), f"{key}: {name!r} also names {other[0]!r} (line {other[1]}) "
+                clash = next((o for o in keys.get(key, ()) if o[0] != pid and o[2] == entry.place.country), None)
+                if clash:
+                    field = "aliases" if name in entry.aliases else "name"
+                    raise ConfigError(path, entry.at(field), f"{field}: {name!r} also names {clash[0]!r} (line {clash[1]}) "
                                       "in the same country; make it specific, e.g. 'Raqqa province'")
-                keys[key] = (pid, entry.line, entry.place.country)
+                keys.setdefault(key, []).append((pid, entry.line, entry.place.country))
         entries.append(entry)
     for e in entries:
         if e.within and e.within not in ids:

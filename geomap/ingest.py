@@ -45,6 +45,10 @@ def find_articles(paths: Iterable[str | Path]) -> list[Path]:
             found.append(path)
         else:
             raise InputError(f"{path}: no such file or folder; give a folder of .txt/.md/.html articles")
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)  # the same file named twice is read once
+    found = list(unique.values())
     if not found:
         names = ", ".join(str(p) for p in paths)
         raise InputError(f"{names}: no articles found (looked for {', '.join(SUFFIXES)} files)")
@@ -53,8 +57,8 @@ def find_articles(paths: Iterable[str | Path]) -> list[Path]:
 
 def slug(name: str) -> str:
     """A stable id from a file name: lowercase ASCII letters, digits and hyphens."""
-    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return s or "article"
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "article"
+    return "index-article" if s == "index" else s  # articles/index.html is the list of articles
 
 
 # --- decoding --------------------------------------------------------------
@@ -119,12 +123,12 @@ def _iso_date(value: object, path: Path, line: int | None) -> str | None:
     raise ConfigError(path, line, f"published: expected a date such as 2017-10-28, got {value!r}")
 
 
-def _meta_text(meta: dict, key: str, path: Path) -> str | None:
+def _meta_text(meta: dict, key: str, path: Path, lines: dict[str, int]) -> str | None:
     value = meta.get(key)
     if value is None:
         return None
     if isinstance(value, (dict, list)):
-        line = getattr(meta, "key_lines", {}).get(key)
+        line = lines.get(key)
         kind = "a mapping" if isinstance(value, dict) else "a list"
         raise ConfigError(path, line, f"front matter {key}: expected text, got {kind}")
     return str(value).strip() or None
@@ -322,7 +326,14 @@ def read_article(path: Path) -> Article:
         stated = infer_metadata(body)
     if not body.strip():
         raise SkippedFile(f"{path}: no article text after the front matter/markup")
+    if stated.get("published") and not front.get("published"):
+        try:
+            stated["published"] = _iso_date(stated["published"], path, None)
+        except ConfigError:
+            log.warning("%s: the page's date %r is not a date; published left empty", path, stated["published"])
+            stated["published"] = None
     meta = {**stated, **{k: v for k, v in front.items() if v not in (None, "")}}
+    lines = getattr(front, "key_lines", {})
     unknown = sorted(set(front) - set(FRONT_MATTER_KEYS))
     if unknown:
         log.warning("%s: front matter key(s) %s ignored; known keys: %s", path, ", ".join(map(str, unknown)),
@@ -331,9 +342,9 @@ def read_article(path: Path) -> Article:
         id=slug(path.stem),
         path=str(path),
         text=body,
-        title=_meta_text(meta, "title", path),
-        outlet=_meta_text(meta, "outlet", path),
-        author=_meta_text(meta, "author", path),
-        published=_iso_date(meta.get("published"), path, getattr(front, "key_lines", {}).get("published")),
-        url=_meta_text(meta, "url", path),
+        title=_meta_text(meta, "title", path, lines),
+        outlet=_meta_text(meta, "outlet", path, lines),
+        author=_meta_text(meta, "author", path, lines),
+        published=_iso_date(meta.get("published"), path, lines.get("published")),
+        url=_meta_text(meta, "url", path, lines),
     )

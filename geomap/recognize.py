@@ -15,7 +15,7 @@ from functools import lru_cache
 import ahocorasick
 
 from geomap.gazetteer import Gazetteer
-from geomap.geocoders.geonames import AREA
+from geomap.geocoders.geonames import AREA, WorldNames
 from geomap.textnorm import ARTICLES, fold_with_map
 
 
@@ -96,11 +96,7 @@ _CUE = re.compile(r"\b(?:in|at|near|from|to|towards?|outside|around|into|across|
 _LINKS = frozenset(ARTICLES) | {"of", "de", "la", "le", "du", "del", "the", "upon", "on", "ez", "es", "ed", "bin"}
 
 
-class _NoWorld(dict):
-    __hash__ = object.__hash__
-
-
-_NO_WORLD = _NoWorld()
+_NO_WORLD = WorldNames()
 BARE_POPULATION = 100_000  # a town name with no "in"/"at" before it must be this big to count
 
 

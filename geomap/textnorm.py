@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _APOSTROPHES = set("'’‘`ʿʾ′´ʼ")
 _SPACES = set("-‐‑‒–—_/\u00a0\t\r\n\f\v ")
@@ -10,6 +11,7 @@ _SPACES = set("-‐‑‒–—_/\u00a0\t\r\n\f\v ")
 ARTICLES = ("al", "el", "ad", "ar", "as", "at", "az", "an", "ash", "adh", "ath", "ul")
 
 
+@lru_cache(maxsize=65536)
 def _fold_char(c: str) -> str:
     if c in _APOSTROPHES:
         return ""

@@ -112,3 +112,27 @@ def test_hedged_and_actors():
 
 def test_sentence_without_event_makes_no_claim():
     assert claims_for("Mosul is a large city.", [("Mosul", "mosul")]) == []
+
+
+def test_actors_in_order_of_first_mention():
+    (claim,) = claims_for("Iraqi army troops and Islamic State fighters clashed in Hawija before the Iraqi army "
+                          "advanced.", [("Hawija", "hawija")])
+    assert claim.actors == ("Iraqi security forces", "ISIS")
+
+
+def test_day_before_month_name():
+    assert claim_date("The town fell on 5 May.", "2017-05-20") == ("2017-05-05", "day")
+
+
+def test_a_first_sentence_is_a_claim_even_when_it_gave_the_title():
+    text = "Iraqi forces captured Hawija on Thursday.\nClashes went on."
+    article = Article("c", "c.txt", text, title="Iraqi forces captured Hawija on Thursday.")
+    claims = extract_claims(article, [Mention(21, 27, "Hawija", place("hawija"), 0.9)])
+    assert [c.event for c in claims] == ["capture"]
+
+
+def test_a_headline_above_the_text_is_not_counted_again():
+    text = "Iraqi forces capture Hawija\n\nIraqi forces captured Hawija on Thursday."
+    article = Article("c", "c.txt", text, title="Iraqi forces capture Hawija")
+    mentions = [Mention(m, m + 6, "Hawija", place("hawija"), 0.9) for m in (21, 50)]
+    assert [c.start for c in extract_claims(article, mentions)] == [29]

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from geomap.cli import main
 from geomap.ingest import read_article
+from geomap.pipeline import Resources
 from geomap.site.output import MANIFEST
 
 GAZETTEER = Path(__file__).resolve().parent.parent / "gazetteer.yaml"  # as in conftest.py
@@ -74,6 +75,30 @@ Iraqi troops in Mosul were clearing the Old City, a general said.
 }
 IDS = {"hawija", "raqqa", "monitor"}
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def loaded_resources():
+    """Loading resources costs about a second (world names, matching automaton); the CLI does it once per process.
+
+    Within this module each gazetteer *content* is loaded once and reused by later CLI runs; a changed or broken
+    file is always loaded afresh, so every error path still runs for real. Yields the memo so a test can clear it.
+    """
+    original = Resources.load.__func__
+    memo: dict = {}
+
+    def load(cls, gazetteer_path, offline_fallback=True):
+        try:
+            key = (str(gazetteer_path), Path(gazetteer_path).read_bytes(), offline_fallback)
+        except OSError:
+            return original(cls, gazetteer_path, offline_fallback)
+        if key not in memo:
+            memo[key] = original(cls, gazetteer_path, offline_fallback)
+        return memo[key]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Resources, "load", classmethod(load))
+        yield memo
 
 
 def write_articles(folder: Path, articles: dict[str, str | bytes] = ARTICLES) -> Path:
@@ -273,6 +298,7 @@ def test_output_inside_the_article_folder_is_refused(runner, corpus, tmp_path):
     before = snapshot(articles)
     result = build(runner, [articles], articles / "site", corpus["gazetteer"])
     assert result.exit_code == 1
+    assert f"{articles / 'site'}: lies inside the article folder {articles}" in result.output
     assert snapshot(articles) == before
 
 
@@ -368,7 +394,8 @@ def test_build_writes_the_site(corpus):
         assert hashlib.sha256((site / name).read_bytes()).hexdigest() == digest
 
 
-def test_two_builds_are_byte_identical(runner, corpus, tmp_path):
+def test_two_builds_are_byte_identical(runner, corpus, tmp_path, loaded_resources):
+    loaded_resources.clear()  # the second build loads its own resources, as a second process would
     other = tmp_path / "elsewhere" / "site2"
     result = build(runner, [corpus["articles"]], other, corpus["gazetteer"])
     assert result.exit_code == 0, result.output

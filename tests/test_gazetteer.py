@@ -282,3 +282,12 @@ def test_repo_gazetteer_loads():
         assert -90 <= p.lat <= 90 and -180 <= p.lon <= 180
         for key in name_keys(p.name):
             assert g.names[key] == [p.id]  # every name leads to its own place only
+
+
+def test_a_name_shared_within_one_country_is_refused_whatever_lies_between(tmp_path):
+    places = "".join(
+        f"  - {{id: foo-{n}, name: Foo, kind: town, country: {cc}, point: [{lat}, 40.0]}}\n"
+        for n, (cc, lat) in enumerate([("IQ", 33.0), ("SY", 35.0), ("IQ", 34.0)]))
+    with pytest.raises(ConfigError) as info:
+        load(write(tmp_path, HEAD + places))
+    assert info.value.line == 5 and "also names 'foo-0'" in info.value.message

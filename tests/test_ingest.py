@@ -120,7 +120,7 @@ def test_front_matter_impossible_date_is_a_config_error(tmp_path, value):
     path = write(tmp_path, "a.md", f"---\ntitle: T\npublished: {value}\n---\nBody.\n")
     with pytest.raises(ConfigError) as info:
         read_article(path)
-    assert "published" in str(info.value) and str(path) in str(info.value)
+    assert str(info.value) == f"{path}:3: published: expected a date such as 2017-10-28, got '{value}'"
 
 
 def test_front_matter_field_of_wrong_type(tmp_path):
@@ -421,3 +421,20 @@ def test_every_seed_reads(seeds):
     for path in find_articles([seeds]):
         a = read_article(path)
         assert a.text.strip() and a.id == slug(path.stem)
+
+
+def test_an_article_named_index_does_not_take_the_list_page():
+    assert slug("index") == "index-article"
+    assert slug("Index") == "index-article"
+
+
+def test_the_same_file_named_twice_is_read_once(tmp_path):
+    path = write(tmp_path, "a.txt", "Title\n\nBody.\n")
+    assert find_articles([tmp_path, path]) == [path]
+
+
+def test_an_unreadable_date_in_page_markup_is_ignored(tmp_path, caplog):
+    page = '<html><head><meta name="date" content="20171008"></head><body><article><h1>T</h1><p>Body.</p></article>'
+    a = read_article(write(tmp_path, "scraped.html", page + "</body></html>"))
+    assert a.published is None and a.title == "T"
+    assert "20171008" in caplog.text

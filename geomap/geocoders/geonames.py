@@ -17,7 +17,7 @@ from pathlib import Path
 
 from geomap.geocoders.base import OfflineGeocoder
 from geomap.model import Place
-from geomap.textnorm import fold, name_keys
+from geomap.textnorm import name_keys
 
 log = logging.getLogger(__name__)
 INDEX_VERSION = 3  # bump when name folding (textnorm) changes
@@ -137,14 +137,15 @@ class OfflineGeoNames(OfflineGeocoder):
         return WorldNames(out)
 
     def _places(self, folded: str) -> list[Place]:
-        rows = [self.rows[i] for i in self.keys.get(fold(folded), ())]
-        rows.sort(key=lambda r: (-r[6], r[0]))
-        return [
-            Place(id=f"geonames-{gid}" if gid else f"ne-{fold(name).replace(' ', '-')}-{cc.lower()}",
-                  name=name, lat=lat, lon=lon, kind=kind, country=cc or None, source="geonames",
-                  population=pop, geonames=gid or None)
-            for gid, name, lat, lon, cc, kind, pop in rows
-        ]
+        found = sorted(self.keys.get(folded, ()), key=lambda i: (-self.rows[i][6], self.rows[i][0], i))
+        places = []
+        for i in found:
+            gid, name, lat, lon, cc, kind, pop = self.rows[i]
+            # Natural Earth regions have no GeoNames id: their row number in the index names them.
+            pid = f"geonames-{gid}" if gid else f"ne-admin1-{i}"
+            places.append(Place(id=pid, name=name, lat=lat, lon=lon, kind=kind, country=cc or None, source="geonames",
+                                population=pop, geonames=gid or None))
+        return places
 
 
 AREA = 10**12  # the "population" of a country, continent or region when matching names

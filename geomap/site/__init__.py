@@ -53,8 +53,17 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
     env = _env()
     views = place_views(corpus)
     originals = [x for x in corpus.extractions if x.article.id not in corpus.duplicates]
-    layers = [(x.article.id, escape(f"{x.article.outlet or 'Unknown outlet'}: {x.article.title or x.article.id}"))
-              for x in originals if any(s.article.id == x.article.id for v in views for s in v.stories)]
+    layers = []
+    labels: set[str] = set()
+    for x in originals:
+        if not any(s.article.id == x.article.id for v in views for s in v.stories):
+            continue
+        label = f"{x.article.outlet or 'Unknown outlet'}: {x.article.title or x.article.id}"
+        if label in labels:  # folium keys layers by label: two stories must not share one
+            label += f" ({x.article.id})"
+        labels.add(label)
+        # Leaflet's layer box shows labels as HTML: escaped here, once.
+        layers.append((x.article.id, escape(label)))
     popup = env.get_template("popup.html")
     popups = {v.place.id: popup.render(view=v) for v in views}
     site = {"articles": len(corpus.extractions),
@@ -116,6 +125,13 @@ def claims_geojson(corpus: Corpus) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _cell(value: object) -> object:
+    """Text from articles opens in spreadsheets: a leading =, +, - or @ must not become a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def claims_csv(corpus: Corpus) -> str:
     """ACLED-like rows, one per claim and place."""
     buf = io.StringIO()
@@ -123,7 +139,7 @@ def claims_csv(corpus: Corpus) -> str:
     w.writerow(CSV_COLUMNS)
     for x, n, claim, place in _claim_rows(corpus):
         killed = [q.value for q in claim.quantities if q.kind == "killed" and q.value is not None]
-        w.writerow([
+        w.writerow(_cell(v) for v in [
             f"{x.article.id}-{n}-{place.id}", claim.date or "", claim.time_precision or "", claim.event,
             claim.actors[0] if claim.actors else "", claim.actors[1] if len(claim.actors) > 1 else "",
             place.country or "", place.region or "", place.name, place.lat, place.lon, place.precision,

@@ -21,6 +21,8 @@ MANIFEST = ".geomap-manifest.json"
 
 def _refuse(out: Path, protect: list[Path]) -> None:
     resolved = out.resolve()
+    if out.is_symlink():
+        raise OutputError(f"{out}: is a symbolic link; give the real folder ({resolved}) as --out")
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: is a file, not a folder; choose another --out")
     forbidden = {Path("/").resolve(), Path.home().resolve(), Path.cwd().resolve()}
@@ -58,7 +60,12 @@ def atomic_folder(out: Path, protect: list[Path]) -> Iterator[Path]:
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
             os.rmdir(old)
             os.replace(out, old)
-        os.replace(tmp, out)
+        try:
+            os.replace(tmp, out)
+        except OSError:
+            if old is not None:
+                os.replace(old, out)  # put the previous site back
+            raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
