@@ -59,9 +59,11 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
     """Build the map site from ARTICLES (folders or .txt/.md/.html files)."""
     from geomap.pipeline import Resources, gather
     from geomap.site import write_site
+    from geomap.site.output import check_output
 
     started = time.perf_counter()
     try:
+        check_output(out, list(articles))
         res = Resources.load(gazetteer_path)
         corpus = gather(list(articles), res, strict=strict)
         stats = write_site(corpus, out, protect=list(articles))

@@ -19,7 +19,8 @@ from geomap.errors import OutputError
 MANIFEST = ".geomap-manifest.json"
 
 
-def _refuse(out: Path, protect: list[Path]) -> None:
+def check_output(out: Path, protect: list[Path]) -> None:
+    """Refuse an unsafe --out before any work is done (and again just before writing)."""
     resolved = out.resolve()
     if out.is_symlink():
         raise OutputError(f"{out}: is a symbolic link; give the real folder ({resolved}) as --out")
@@ -45,7 +46,7 @@ def _refuse(out: Path, protect: list[Path]) -> None:
 @contextmanager
 def atomic_folder(out: Path, protect: list[Path]) -> Iterator[Path]:
     """Yield a fresh temporary folder; on success it replaces ``out``, on failure it is removed."""
-    _refuse(out, protect)
+    check_output(out, protect)
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
