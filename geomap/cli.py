@@ -91,7 +91,7 @@ def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path) -> 
     for x in corpus.extractions:
         record = article_record(x, corpus.duplicates.get(x.article.id))
         if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False, sort_keys=False))
+            click.echo(json.dumps(record, ensure_ascii=False, sort_keys=True))  # as site/data/articles.jsonl
         else:
             click.echo(f"{x.article.id}: {x.article.title or '(no title)'}")
             for c in record["claims"]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from geomap.export import article_record
+from geomap.export import article_record, claim_record, place_record
 from geomap.model import Claim, Extraction
 from geomap.pipeline import Corpus
 from geomap.site.assets import copy_assets
@@ -113,13 +113,10 @@ def claims_geojson(corpus: Corpus) -> dict:
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+            # The same fields as the JSON Lines contract, one place per feature.
             "properties": {
+                **claim_record(claim, x.article.text), **place_record(place),
                 "article": x.article.id, "claim": n, "outlet": x.article.outlet, "published": x.article.published,
-                "event": claim.event, "date": claim.date, "place": place.id, "name": place.name,
-                "region": place.region, "country": place.country, "precision": place.precision,
-                "actors": list(claim.actors), "attribution": claim.attribution, "hedged": claim.hedged,
-                "quantities": [{"text": q.text, "value": q.value, "kind": q.kind} for q in claim.quantities],
-                "sentence": x.article.text[claim.start:claim.end], "start": claim.start, "end": claim.end,
             },
         })
     return {"type": "FeatureCollection", "features": features}
