@@ -81,7 +81,7 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
 @gazetteer_option
 def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path) -> None:
     """Print what geomap reads in ARTICLES: places with offsets, claims, focus."""
-    from geomap.export import article_record
+    from geomap.export import article_record, json_line
     from geomap.pipeline import Resources, gather
 
     try:
@@ -91,7 +91,7 @@ def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path) -> 
     for x in corpus.extractions:
         record = article_record(x, corpus.duplicates.get(x.article.id))
         if as_json:
-            click.echo(json.dumps(record, ensure_ascii=False, sort_keys=True))  # as site/data/articles.jsonl
+            click.echo(json_line(record), nl=False)
         else:
             click.echo(f"{x.article.id}: {x.article.title or '(no title)'}")
             for c in record["claims"]:

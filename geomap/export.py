@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from geomap.model import Claim, Extraction, Mention, Place
+
+
+def json_line(obj: object) -> str:
+    """One compact JSON line with sorted keys: the same bytes in site/data and on stdout."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
 def place_record(place: Place) -> dict:

@@ -85,3 +85,12 @@ class Extraction:
     mentions: tuple[Mention, ...]
     claims: tuple[Claim, ...]
     focus: Place | None
+
+    @property
+    def places(self) -> dict[str, Place]:
+        """Place id -> place, for the ids that claims carry."""
+        return located(self.mentions)
+
+
+def located(mentions: tuple[Mention, ...] | list[Mention]) -> dict[str, Place]:
+    return {m.place.id: m.place for m in mentions if m.place}

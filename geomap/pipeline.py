@@ -17,7 +17,7 @@ from geomap.errors import InputError
 from geomap.geocoders import GazetteerGeocoder, OfflineGeoNames
 from geomap.geocoders.geonames import WorldNames
 from geomap.ingest import SkippedFile, find_articles, read_article
-from geomap.model import Article, Claim, Extraction, Mention, Place
+from geomap.model import Article, Claim, Extraction, Mention, Place, located
 from geomap.recognize import recognize
 from geomap.resolve import resolve
 from geomap.syndication import find_duplicates
@@ -50,7 +50,7 @@ def focus_of(claims: list[Claim], mentions: list[Mention]) -> Place | None:
     Each claim weighs less the later it comes; countries and regions weigh less than towns and sites,
     so "in Iraq" does not outrank "Hawija". With no claim, the most named place.
     """
-    places = {m.place.id: m.place for m in mentions if m.place}
+    places = located(mentions)
     score: dict[str, float] = {}
     first: dict[str, int] = {}
     for rank, claim in enumerate(c for c in claims if c.event != "statement"):
@@ -81,6 +81,11 @@ class Corpus:
     skipped: list[str] = field(default_factory=list)
     gazetteer: gazetteer_mod.Gazetteer | None = None
     inputs: list[str] = field(default_factory=list)
+
+    def original(self, article_id: str) -> Article | None:
+        """The earlier copy of a syndicated article, or None for an original."""
+        name = self.duplicates.get(article_id)
+        return next((x.article for x in self.extractions if Path(x.article.path).name == name), None) if name else None
 
 
 def gather(inputs: list[str | Path], res: Resources, strict: bool = False) -> Corpus:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from pathlib import Path
 
 from geomap.model import Article
 from geomap.textnorm import fold
@@ -36,6 +37,6 @@ def find_duplicates(articles: list[Article]) -> dict[str, str]:
             a, b = sets[later.id], sets[earlier.id]
             small = min(len(a), len(b))
             if small and len(a & b) / small >= THRESHOLD:
-                result[later.id] = earlier.path.rsplit("/", 1)[-1]
+                result[later.id] = Path(earlier.path).name
                 break
     return result

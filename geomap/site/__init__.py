@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import re
 from html import escape
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from geomap.export import article_record, claim_record, place_record
+from geomap.export import article_record, claim_record, json_line, place_record
 from geomap.model import Claim, Extraction
 from geomap.pipeline import Corpus
 from geomap.site.assets import copy_assets
@@ -44,19 +43,16 @@ def _env() -> Environment:
     return env
 
 
-def _dump(obj: object) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
-
-
 def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
     """Write the site; returns figures for the closing summary line."""
     env = _env()
     views = place_views(corpus)
     originals = [x for x in corpus.extractions if x.article.id not in corpus.duplicates]
+    storied = {s.article.id for v in views for s in v.stories}
     layers = []
     labels: set[str] = set()
     for x in originals:
-        if not any(s.article.id == x.article.id for v in views for s in v.stories):
+        if x.article.id not in storied:
             continue
         label = f"{x.article.outlet or 'Unknown outlet'}: {x.article.title or x.article.id}"
         if label in labels:  # folium keys layers by label: two stories must not share one
@@ -69,7 +65,6 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
     site = {"articles": len(corpus.extractions),
             "gazetteer": Path(corpus.gazetteer.path).name if corpus.gazetteer and corpus.gazetteer.path else "no gazetteer"}
     names = {m.place.id: m.place.name for x in corpus.extractions for m in x.mentions if m.place}
-    by_file = {x.article.path.rsplit("/", 1)[-1]: x.article for x in corpus.extractions}
 
     with atomic_folder(out, protect) as root:
         copy_assets(root)
@@ -77,9 +72,8 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
         (root / "articles").mkdir()
         page = env.get_template("article.html")
         for x in corpus.extractions:
-            dup = corpus.duplicates.get(x.article.id)
             html = page.render(x=x, paragraphs=article_segments(x), names=names, root="../", site=site,
-                               duplicate_of=by_file.get(dup) if dup else None,
+                               duplicate_of=corpus.original(x.article.id),
                                places_of=lambda c: ", ".join(names.get(p, p) for p in c.places))
             (root / "articles" / f"{x.article.id}.html").write_text(html, encoding="utf-8")
         (root / "articles" / "index.html").write_text(
@@ -88,9 +82,9 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
         data = root / "data"
         data.mkdir()
         (data / "articles.jsonl").write_text(
-            "".join(_dump(article_record(x, corpus.duplicates.get(x.article.id))) for x in corpus.extractions),
+            "".join(json_line(article_record(x, corpus.duplicates.get(x.article.id))) for x in corpus.extractions),
             encoding="utf-8")
-        (data / "claims.geojson").write_text(_dump(claims_geojson(corpus)), encoding="utf-8")
+        (data / "claims.geojson").write_text(json_line(claims_geojson(corpus)), encoding="utf-8")
         (data / "claims.csv").write_text(claims_csv(corpus), encoding="utf-8")
     return {"claims": sum(v.claim_count for v in views), "places": len(views)}
 
@@ -100,10 +94,10 @@ def _claim_rows(corpus: Corpus) -> list[tuple[Extraction, int, Claim, object]]:
     for x in corpus.extractions:
         if x.article.id in corpus.duplicates:
             continue
-        located = {m.place.id: m.place for m in x.mentions if m.place}
+        places = x.places
         for n, claim in enumerate(x.claims):
             for pid in claim.places:
-                rows.append((x, n, claim, located[pid]))
+                rows.append((x, n, claim, places[pid]))
     return rows
 
 

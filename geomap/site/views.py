@@ -98,18 +98,17 @@ def article_segments(x: Extraction) -> list[list[Segment]]:
 def place_views(corpus: Corpus) -> list[PlaceView]:
     """Every place some story makes a claim about, in a stable order."""
     copies: dict[str, list[Article]] = {}
-    by_file = {x.article.path.rsplit("/", 1)[-1]: x.article.id for x in corpus.extractions}
     for x in corpus.extractions:
-        original = corpus.duplicates.get(x.article.id)
+        original = corpus.original(x.article.id)
         if original:
-            copies.setdefault(by_file[original], []).append(x.article)
+            copies.setdefault(original.id, []).append(x.article)
     places: dict[str, Place] = {}
     stories: dict[str, list[StoryView]] = {}
     for x in corpus.extractions:
         if x.article.id in corpus.duplicates:
             continue
         per_place: dict[str, list[ClaimView]] = {}
-        located = {m.place.id: m.place for m in x.mentions if m.place}
+        located = x.places
         for n, claim in enumerate(x.claims):
             for pid in claim.places:
                 places.setdefault(pid, located[pid])
