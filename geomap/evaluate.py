@@ -6,7 +6,9 @@ checked with hand-made mentions; ``run`` reads the articles with the pipeline an
 
 Scoring:
 
-* a prediction is a mention with a place (``place is not None``); mentions kept as non-places are ignored;
+* a prediction is a mention that names a place: a place claim (``place``) or a non-place use that still names
+  one (``refers``: "Russian" -> Russia, "Moscow said" -> Moscow), as the gold corpora annotate both; a
+  non-place use that names nothing (part of a person's name) is not a prediction;
 * a prediction is a true positive when it overlaps a gold toponym span not yet matched by another prediction
   (each gold toponym is matched at most once; the prediction takes the unmatched gold span it overlaps most);
 * precision = true positives / predictions, recall = true positives / gold toponyms (all of them, with or
@@ -27,7 +29,7 @@ from pathlib import Path
 
 from geomap.errors import InputError
 from geomap.geo import haversine_km
-from geomap.model import Article, Mention
+from geomap.model import Article, Mention, Place
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +236,11 @@ def _ratio(a: int, b: int) -> float:
     return a / b if b else 0.0
 
 
+def named(m: Mention) -> Place | None:
+    """The place a mention names, whether as a place claim or in a non-place use."""
+    return m.place if m.place is not None else m.refers
+
+
 def score(gold: list[GoldArticle], predicted: list[list[Mention]]) -> Scores:
     """Recognition P/R/F1 and Acc@161 of ``predicted`` (mentions per article, in the order of ``gold``)."""
     if len(gold) != len(predicted):
@@ -244,8 +251,9 @@ def score(gold: list[GoldArticle], predicted: list[list[Mention]]) -> Scores:
         n_gold += len(article.toponyms)
         n_coords += sum(1 for t in article.toponyms if t.has_coords)
         matched = [False] * len(article.toponyms)
-        for m in sorted((m for m in mentions if m.place is not None), key=lambda m: (m.start, m.end)):
+        for m in sorted((m for m in mentions if named(m) is not None), key=lambda m: (m.start, m.end)):
             n_pred += 1
+            place = named(m)
             best, best_overlap = None, 0
             for i, t in enumerate(article.toponyms):
                 overlap = min(m.end, t.end) - max(m.start, t.start)
@@ -257,7 +265,7 @@ def score(gold: list[GoldArticle], predicted: list[list[Mention]]) -> Scores:
             tp += 1
             t = article.toponyms[best]
             if t.has_coords:
-                km = haversine_km((t.lat, t.lon), (m.place.lat, m.place.lon))
+                km = haversine_km((t.lat, t.lon), (place.lat, place.lon))
                 errors.append(km)
                 within += km <= ACC_KM
     precision, recall = _ratio(tp, n_pred), _ratio(tp, n_gold)

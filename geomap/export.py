@@ -21,7 +21,11 @@ def mention_record(m: Mention) -> dict:
     base = {"start": m.start, "end": m.end, "text": m.text}
     if m.place is None:
         empty = dict.fromkeys(("place", "name", "lat", "lon", "country", "region", "kind", "precision", "source"))
-        return {**base, **empty, "confidence": 0.0, "note": m.reason}
+        refers = None
+        if m.refers is not None:
+            r = m.refers
+            refers = {"place": r.id, "name": r.name, "lat": r.lat, "lon": r.lon, "country": r.country}
+        return {**base, **empty, "confidence": 0.0, "note": m.reason, "refers": refers}
     return {**base, **place_record(m.place), "confidence": m.confidence}
 
 

@@ -52,6 +52,9 @@ class Mention:
     place: Place | None
     confidence: float = 0.0
     reason: str = ""  # why it was kept as a non-place, or how it was resolved
+    # The place a non-place use still names ("Russian" -> Russia, "Moscow said" -> Moscow, "Kentucky State
+    # Police" -> Kentucky): no marker, no claim, but the reference is kept for search and evaluation.
+    refers: Place | None = None
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def focus_of(claims: list[Claim], mentions: list[Mention]) -> Place | None:
 def extract(article: Article, res: Resources) -> Extraction:
     """The per-article stage: a pure function of the article and the resources."""
     candidates = recognize(article.text, res.gazetteer, res.world)
-    mentions = resolve(candidates, res.curated, res.fallback)
+    mentions = resolve(candidates, res.curated, res.fallback, article.text)
     claims = extract_claims(article, mentions)
     return Extraction(article, tuple(mentions), tuple(claims), focus_of(claims, mentions))
 

@@ -16,7 +16,7 @@ import ahocorasick
 
 from geomap.gazetteer import Gazetteer
 from geomap.geocoders.geonames import AREA, WorldNames
-from geomap.textnorm import ARTICLES, fold_with_map
+from geomap.textnorm import ARTICLES, fold, fold_with_map
 
 
 @dataclass(frozen=True)
@@ -70,16 +70,36 @@ col gen lt maj capt sgt mr mrs ms dr president prime minister general colonel sh
 """.split())
 
 
+DEMONYM = "demonym (names a country without being a place)"
+
+
 @lru_cache(maxsize=8)
 def _automaton(gazetteer: Gazetteer, world: Mapping[str, int]) -> ahocorasick.Automaton:
+    """One automaton for every name: values are (matched key, key to look the place up by, source)."""
     automaton = ahocorasick.Automaton()
+    for word, country in getattr(world, "demonyms", {}).items():
+        automaton.add_word(word, (word, country, "demonym"))
     for key in world:
-        automaton.add_word(key, (key, False))
+        automaton.add_word(key, (key, key, "world"))
     for key in gazetteer.names:
-        automaton.add_word(key, (key, True))
+        automaton.add_word(key, (key, key, "curated"))
     if len(automaton):
         automaton.make_automaton()
     return automaton
+
+
+@lru_cache(maxsize=8)
+def _abbreviations(world: Mapping[str, int]) -> re.Pattern | None:
+    """ "Glasgow, Ky.", "Kelowna, B.C.": a state or province abbreviated after a comma and a name."""
+    abbrevs = getattr(world, "abbreviations", {})
+    if not abbrevs:
+        return None
+    alternatives = "|".join(re.escape(a) for a in sorted(abbrevs, key=len, reverse=True))
+    # Two or more dots ("B.C.", "N.S.W.") are distinctive enough anywhere but after a year ("500 B.C.");
+    # one-dot forms ("Ky.", "Calif.") are read only after "Town, ".
+    dotted = "|".join(re.escape(a) for a in sorted(abbrevs, key=len, reverse=True) if a.count(".") >= 2)
+    return re.compile(r"(?:(?<=[A-Za-z]),\s+(?P<name>" + alternatives + r")|(?<![\w.])(?<!\d )(?P<dotted>" + dotted
+                      + r"))(?![\w.])")
 
 
 @lru_cache(maxsize=1)
@@ -96,8 +116,18 @@ _CUE = re.compile(r"\b(?:in|at|near|from|to|towards?|outside|around|into|across|
 _LINKS = frozenset(ARTICLES) | {"of", "de", "la", "le", "du", "del", "the", "upon", "on", "ez", "es", "ed", "bin"}
 
 
+TITLES = frozenset("mr mrs ms dr st gen col lt maj capt sgt gov sen rep prof rev fr cpl pte adm".split())
 _NO_WORLD = WorldNames()
 BARE_POPULATION = 100_000  # a town name with no "in"/"at" before it must be this big to count
+WORDLIKE_POPULATION = 1_000_000  # a name that is also a dictionary word must be this big (regions count so)
+_MID_SENTENCE = re.compile(r"(?:\b[a-z][\w'’-]*|[0-9,;:])[ \t]*\n?[ \t]*$")  # after a lowercase word or a comma
+# Words that name regions somewhere ("Central", "Western", "Red Sea") but are adjectives first.
+PLAIN_WORDS = frozenset("""
+north south east west northern southern eastern western central north-west north-east south-west south-east
+northwest northeast southwest southeast upper lower middle greater capital federal national coast coastal lakes
+islands island river valley mountain mountains red black white green blue orange golden new great high
+city state province county district region town old
+""".split())
 
 
 def _is_word(token: str, words: frozenset[str]) -> bool:
@@ -105,10 +135,11 @@ def _is_word(token: str, words: frozenset[str]) -> bool:
     return t in words or (t.endswith("s") and t[:-1] in words)
 
 
-def _world_name(text: str, start: int, end: int, size: int) -> bool:
+def _world_name(text: str, start: int, end: int, size: int, located: bool = False) -> bool:
     """Whether a GeoNames name found anywhere is used as a name here, not as a word or part of a longer name.
 
     ``size`` is the largest population the name stands for; countries and regions count as very large.
+    ``located`` says the text places it itself ("RUSSELLVILLE, Ark."): a cue as good as "in".
     """
     span = text[start:end]
     tokens = re.findall(r"[\w'’]+", span)
@@ -120,13 +151,20 @@ def _world_name(text: str, start: int, end: int, size: int) -> bool:
     before, after = text[max(0, start - 40):start], text[end:end + 40]
     for m in (_PREV_WORD.search(before), _NEXT_WORD.match(after)):
         # "Paris Hilton", "Donald Jordan": glued to another capitalised name, this is a person or a title.
-        if m and m.group(1)[0].isupper() and not _is_word(m.group(1), words) and m.group(1).lower() not in _LINKS:
+        # A sentence's last word ("... in Walthamstow. Edmonton residents") is not glued to the next one.
+        if m and m.group(1)[0].isupper() and not _is_word(m.group(1), words) and m.group(1).lower() not in _LINKS \
+                and not (m.group(1).endswith(".") and m.group(1)[:-1].lower() not in TITLES):
             return False
-    cue = _CUE.search(before) is not None
+    cue = located or _CUE.search(before) is not None
     names = [t for t in tokens if t.lower() not in _LINKS]
     if all(_is_word(t, words) for t in names) and size < AREA:
-        # "Nice", "Reading", "White House": words, unless right after "in"/"at" ("in the West" stays a word)
-        return re.search(r"\b(?:in|at|near|from|to|outside|via)\s+$", before, re.I) is not None
+        # "Nice", "Reading", "White House": words, unless right after "in"/"at" ("in the West" stays a word),
+        # or a region or great city capitalised in mid-sentence ("Wisconsin, Michigan and ...": web2 lists
+        # "michigan" as a card game), where the capital letter is the writer saying "name".
+        if re.search(r"\b(?:in|at|near|from|to|outside|via)\s+$", before, re.I):
+            return True
+        return (size >= WORDLIKE_POPULATION and _MID_SENTENCE.search(before) is not None
+                and not all(t.lower() in PLAIN_WORDS for t in names))
     return cue or size >= BARE_POPULATION
 
 
@@ -142,18 +180,29 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
     found: list[Candidate] = []
     world = world if world is not None else _NO_WORLD
     automaton = _automaton(gazetteer, world)
+    abbreviations = _abbreviations(world)
+    abbreviated = list(abbreviations.finditer(text)) if abbreviations is not None else []
+    located = {m.start() for m in abbreviated if m.group("name")}  # where ", Ky." follows a name
     if len(automaton):
-        for end_f, (key, curated) in automaton.iter(folded):
-            start_f = end_f - len(key) + 1
+        for end_f, (matched, key, source) in automaton.iter(folded):
+            start_f = end_f - len(matched) + 1
             if not _boundary(folded, start_f, end_f + 1):
                 continue
             start, end = index[start_f], index[end_f] + 1
             span = text[start:end]
             if not any(c.isupper() for c in span):
                 continue  # "hit", "ana": lowercase words are not names
-            if not curated and (key in NOT_NAMES or not _world_name(text, start, end, world[key])):
+            if source == "demonym":
+                if span[0].isupper():
+                    found.append(Candidate(start, end, span, key, False, "country", DEMONYM))
                 continue
-            found.append(Candidate(start, end, span, key, curated))
+            if source == "world" and (key in NOT_NAMES or not _world_name(text, start, end, world[key], end in located)):
+                continue
+            found.append(Candidate(start, end, span, key, source == "curated"))
+    for m in abbreviated:
+        group = "name" if m.group("name") else "dotted"
+        start, end = m.span(group)
+        found.append(Candidate(start, end, m.group(group), world.abbreviations[m.group(group)], False, "region"))
     for pattern in LOCATIVE:
         for m in pattern.finditer(text):
             start, end = m.span("name")
@@ -184,8 +233,11 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
             out.append(c)
         return out
 
-    curated = pick([c for c in cands if c.curated], [])
-    world = pick([c for c in cands if not c.curated and c.key], curated)
+    world = [c for c in cands if not c.curated and c.key]
+    # A longer GeoNames name around a curated one is the name meant: "North America", not "America".
+    curated = pick([c for c in cands if c.curated and not any(
+        w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in world)], [])
+    world = pick(world, curated)
     named = curated + world
     hints = {(c.start, c.end): c.kind_hint for c in cands if not c.key and c.kind_hint}
     named = [Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
@@ -202,6 +254,8 @@ _WORD = re.compile(r"[\w'’.-]+")
 
 def _classify(c: Candidate, text: str) -> Candidate:
     """Mark organisation names, metonymy, adjectival and personal uses as non-places."""
+    if c.nonplace:
+        return c
     after = text[c.end:c.end + 80]
     before = text[max(0, c.start - 40):c.start]
     reason = None
@@ -229,7 +283,9 @@ def _classify(c: Candidate, text: str) -> Candidate:
         if m:
             c = Candidate(c.start, c.end, c.text, c.key, c.curated, m.group(1).lower())
     possessive = re.match(r"^['’]s?\b", after) is not None
-    if reason is None and _ABBREVIATION.fullmatch(c.text) and (possessive or not _LOCATIVE_BEFORE.search(before)):
+    # (A state's newswire abbreviation, "Surrey, B.C.", is looked up by its full name and is no adjective.)
+    if reason is None and _ABBREVIATION.fullmatch(c.text) and fold(c.text) == c.key \
+            and (possessive or not _LOCATIVE_BEFORE.search(before)):
         reason = "abbreviation used as an adjective (e.g. US officials)"
     if reason:
         return Candidate(c.start, c.end, c.text, c.key, c.curated, c.kind_hint, reason)

@@ -20,6 +20,8 @@ class Region:
     name_en: str | None
     code: str | None  # ISO 3166-2, e.g. IQ-NI
     country: str | None  # ISO-2
+    geonames_code: str | None = None  # GeoNames admin-1 code, e.g. IQ.15: how GeoNames towns name their region
+    abbrev: str | None = None  # newswire abbreviation ("Ky.", "B.C."), only where the press writes one
 
 
 def _load(name: str) -> list[dict]:
@@ -34,7 +36,8 @@ class RegionIndex:
         feats = _load("admin1.geojson.gz")
         self.geoms = [shape(f["geometry"]) for f in feats]
         self.regions = [
-            Region(p["name"], p.get("name_en"), p.get("iso_3166_2"), p.get("iso_a2"))
+            Region(p["name"], p.get("name_en"), p.get("iso_3166_2"), p.get("iso_a2"), p.get("gn_a1_code"),
+                   p.get("abbrev"))
             for p in (f["properties"] for f in feats)
         ]
         self.tree = STRtree(self.geoms)
@@ -55,6 +58,12 @@ class RegionIndex:
 @lru_cache(maxsize=1)
 def region_index() -> RegionIndex:
     return RegionIndex()
+
+
+@lru_cache(maxsize=1)
+def country_info() -> dict[str, dict]:
+    """ISO-2 -> conventional centre point, demonym and other names (``geomap/data/country_info.json``)."""
+    return json.loads(resources.files("geomap.data").joinpath("country_info.json").read_text(encoding="utf-8"))
 
 
 def countries_geojson() -> dict:

@@ -1,10 +1,16 @@
-"""Turn candidates into mentions: the curated gazetteer first, then offline GeoNames, chosen by context."""
+"""Turn candidates into mentions: the curated gazetteer first, then offline GeoNames, chosen by context.
+
+The context of an article is what its surer names say about where it is: the countries and admin-1
+regions they lie in, and their points. "Paris" in an article that names Texas is Paris, Texas; "Edmonton,
+south of Cairns" is the Queensland one; "London, Ontario" says its region right after the name.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from geopy.geocoders.base import Geocoder
 
@@ -13,8 +19,11 @@ from geomap.model import Mention, Place
 from geomap.recognize import Candidate
 from geomap.regions import region_index
 
-REGION_HINTS = {"province", "governorate", "district", "region"}
+REGION_HINTS = {"province", "governorate", "district", "region", "state"}
 TOWN_HINTS = {"city", "town", "village", "neighbourhood", "neighborhood", "camp", "base", "airbase"}
+BROAD = ("country", "region", "continent")
+# Non-place uses that still name a place; a person's name ("Abu Mosul") names none.
+NO_REFERENCE = ("part of a person's name",)
 
 
 def with_region(place: Place) -> Place:
@@ -29,56 +38,130 @@ def with_region(place: Place) -> Place:
     return replace(place, region=place.region or found.name, country=place.country or found.country)
 
 
-def _places(geocoder: Geocoder, query: str) -> list[Place]:
+def _places(geocoder: Geocoder | None, query: str) -> list[Place]:
+    if geocoder is None:
+        return []
     found = geocoder.geocode(query, exactly_one=False) or []
     return [loc.raw["place"] for loc in found]
 
 
-def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder | None) -> list[Mention]:
-    """Mentions in text order; names that are not place claims keep ``place=None`` and a reason."""
+@dataclass
+class Context:
+    """Where an article is, as far as its surer names tell: countries, admin-1 regions, points."""
+
+    countries: Counter = field(default_factory=Counter)
+    regions: Counter = field(default_factory=Counter)  # (country, region name)
+    points: list[Place] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, places: list[Place]) -> Context:
+        """Each distinct place votes once, however often the article names it."""
+        ctx = cls()
+        for p in {p.id: p for p in places}.values():
+            if p.country:
+                ctx.countries[p.country] += 1
+            if p.region:
+                # A region named as such says more than the region a town happens to lie in.
+                ctx.regions[(p.country, p.region)] += 2 if p.kind == "region" else 1
+            if p.kind not in BROAD:
+                ctx.points.append(p)
+        return ctx
+
+    def without(self, place: Place | None) -> Context:
+        """This context less one place's own contribution (a name must not vote for itself)."""
+        if place is None:
+            return self
+        own = Context.of([place])
+        return Context(self.countries - own.countries, self.regions - own.regions,
+                       [p for p in self.points if p.id != place.id])
+
+
+def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder | None, text: str = "") -> list[Mention]:
+    """Mentions in text order; names that are not place claims keep ``place=None``, a reason and what they name.
+
+    ``text`` is the article the candidates index; without it, names are chosen without reading the
+    punctuation between them.
+    """
     mentions: list[Mention | None] = [None] * len(candidates)
-    context: list[Place] = []
+    sure: list[Place] = []
     # Pass 1: unambiguous curated names, which also tell us where the article is.
     ambiguous: list[tuple[int, list[Place]]] = []
     for i, c in enumerate(candidates):
-        if c.nonplace:
-            mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, c.nonplace)
-        elif c.curated:
-            places = _places(curated, c.key)
-            if len(places) == 1:
-                place = with_region(places[0])
-                context.append(place)
-                mentions[i] = Mention(c.start, c.end, c.text, place, 0.95, "gazetteer")
-            elif places:
-                ambiguous.append((i, places))
-    countries = Counter(p.country for p in context if p.country)
+        if c.nonplace or not c.curated:
+            continue
+        places = _places(curated, c.key)
+        if len(places) == 1:
+            place = with_region(places[0])
+            sure.append(place)
+            mentions[i] = Mention(c.start, c.end, c.text, place, 0.95, "gazetteer")
+        elif places:
+            ambiguous.append((i, places))
+    context = Context.of(sure)
     # Curated names shared by places in several countries: the article's countries decide.
     for i, places in ambiguous:
         c = candidates[i]
-        place, score = _choose(c, places, countries, context, require_support=False)
+        place, score = _choose(c, places, context, require_support=False)
         mentions[i] = Mention(c.start, c.end, c.text, with_region(place), min(0.9, score + 0.3), "gazetteer")
-    # Pass 2: the fallback, scored against that context; then once more, with what pass 2 itself found
-    # ("London" in an article that also names Ontario and Canada is London, Ontario).
-    pending = [i for i in range(len(candidates)) if mentions[i] is None]
-    found = {i: _places(fallback, candidates[i].key or candidates[i].text) if fallback else [] for i in pending}
-    picks: dict[int, tuple[Place | None, float]] = {}
-    for _round in range(2):
-        extra = Counter(p.country for p, _ in picks.values() if p is not None and p.country)
-        for i in pending:
-            c = candidates[i]
-            own = picks.get(i, (None, 0.0))[0]
-            ctx = countries + extra - Counter([own.country] if own is not None and own.country else [])
-            # A name from the GeoNames list was already judged a name where it stands; a pattern-found one needs support.
-            picks[i] = _choose(c, found[i], ctx, context, require_support=not c.key)
+    # Pass 2: the fallback, scored against that context; then once more with what pass 2 itself found
+    # ("London" in an article that also names Ontario and Canada is London, Ontario). Non-place uses are
+    # resolved too, for what they name ("Russian" -> Russia), and lend their countries to the context.
+    pending = [i for i in range(len(candidates)) if mentions[i] is None and candidates[i].nonplace not in NO_REFERENCE]
+    # One sense per name per article: every "Edmonton" in a story is the same Edmonton, and it votes once.
+    groups: dict[tuple[str, bool, str | None], list[int]] = {}
     for i in pending:
         c = candidates[i]
-        place, score = picks[i]
-        if place is None:
+        groups.setdefault((c.key or c.text, c.curated, c.kind_hint), []).append(i)
+    found = {}
+    for (query, is_curated, _hint), members in groups.items():
+        # A non-place use of a curated name ("Moscow said"): the gazetteer's places come first.
+        found[members[0]] = (_places(curated, query) if is_curated else []) or _places(fallback, query)
+    appositions = _appositions(candidates, text) if text else {}
+    picks: dict[int, tuple[Place | None, float]] = {}  # by the group's first member
+    for _round in range(2):
+        everything = Context.of(sure + [p for p, _ in picks.values() if p is not None])
+        for members in groups.values():
+            first = members[0]
+            c = next((candidates[i] for i in members if candidates[i].key), candidates[first])
+            ctx = everything.without(picks.get(first, (None, 0.0))[0])
+            after = None
+            for said in (appositions[i] for i in members if i in appositions):
+                after = mentions[said].place if mentions[said] is not None else picks.get(said, (None, 0.0))[0]
+                if after is not None:
+                    break
+            # A name from the GeoNames list was already judged a name where it stands; a pattern-found one
+            # needs support.
+            support = all(not candidates[i].key and not candidates[i].nonplace for i in members)
+            picks[first] = _choose(c, found[first], ctx, require_support=support, said=after)
+    for members in groups.values():
+        for i in members[1:]:
+            picks[i] = picks[members[0]]
+    for i in range(len(candidates)):
+        c = candidates[i]
+        place, score = picks.get(i, (None, 0.0))
+        if c.nonplace:
+            mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, c.nonplace,
+                                  with_region(place) if place is not None else None)
+        elif mentions[i] is not None:
+            continue
+        elif place is None:
             mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, "unresolved")
         else:
             mentions[i] = Mention(c.start, c.end, c.text, with_region(place), score, "geonames")
     _revisit_curated(candidates, mentions, fallback)
     return [m for m in mentions if m is not None]
+
+
+_APPOSITION = re.compile(r",[ \t]{1,3}")
+
+
+def _appositions(candidates: list[Candidate], text: str) -> dict[int, int]:
+    """Name -> the region or country written right after it: "Paris, Texas", "Glasgow, Ky.", "Aleppo, Syria"."""
+    out = {}
+    for i in range(len(candidates) - 1):
+        a, b = candidates[i], candidates[i + 1]
+        if not b.nonplace and _APPOSITION.fullmatch(text, a.end, b.start):
+            out[i] = i + 1
+    return out
 
 
 def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None], fallback: Geocoder | None) -> None:
@@ -101,13 +184,14 @@ def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None]
         namesakes = [p for p in _places(fallback, c.key) if p.country and p.country != m.place.country
                      and others[p.country] and p.kind == "town"]
         if namesakes:
-            place, score = _choose(c, namesakes, others, [], require_support=False)
+            place, score = _choose(c, namesakes, Context(countries=others), require_support=False)
             if place is not None:
                 mentions[i] = Mention(c.start, c.end, c.text, with_region(place), score, "geonames")
 
 
-def _choose(c: Candidate, places: list[Place], countries: Counter, context: list[Place],
-            require_support: bool = True) -> tuple[Place | None, float]:
+def _choose(c: Candidate, places: list[Place], ctx: Context, require_support: bool = True,
+            said: Place | None = None) -> tuple[Place | None, float]:
+    """The best-supported place for a name; ``said`` is a region or country written right after it."""
     best: tuple[float, Place] | None = None
     for p in places[:50]:
         score = 0.0
@@ -115,15 +199,24 @@ def _choose(c: Candidate, places: list[Place], countries: Counter, context: list
             score += 3
         elif p.kind == "region":
             score += 1
-        if p.country and p.country in countries:
-            score += 2 + min(countries[p.country], 3) * 0.3
+        if p.country and p.country in ctx.countries:
+            score += 2 + min(ctx.countries[p.country], 3) * 0.3
+        if p.region and p.kind != "region" and (p.country, p.region) in ctx.regions:
+            score += 1 + min(ctx.regions[(p.country, p.region)], 4) * 0.25
+        if said is not None and p is not said:
+            if said.kind == "region" and p.region == said.name and p.country == said.country:
+                score += 4
+            elif said.kind == "country" and p.country == said.country:
+                score += 2
         if c.kind_hint in REGION_HINTS:
             score += 2 if p.kind == "region" else -1
         elif c.kind_hint in TOWN_HINTS:
             score += 1 if p.kind == "town" else -1
-        score += math.log10(p.population + 1) * 0.4
-        if context and p.kind not in ("country", "region"):
-            nearest = min(haversine_km((p.lat, p.lon), (q.lat, q.lon)) for q in context)
+        elif c.kind_hint == "country":
+            score += 3 if p.kind == "country" else -3
+        score += math.log10(p.population + 1) * 0.6
+        if ctx.points and p.kind not in BROAD:
+            nearest = min(haversine_km((p.lat, p.lon), (q.lat, q.lon)) for q in ctx.points)
             score += 1.5 if nearest < 150 else 0.5 if nearest < 500 else 0
         if best is None or score > best[0]:
             best = (score, p)

@@ -212,6 +212,17 @@ def test_score_each_gold_matched_once_far_errors_and_no_coords():
     assert s.mean_km == pytest.approx(150.0) and s.median_km == pytest.approx(150.0)
 
 
+def test_score_counts_a_non_place_use_by_what_it_names():
+    # Gold corpora annotate "Mosul" in "Mosul said" too; geomap keeps it off the map but knows what it names.
+    predicted = [
+        Mention(0, 5, "Mosul", None, 0.0, "metonymy", place(36.335, 43.11889)),  # a hit, 0 km
+        Mention(7, 15, "Tal Afar", None, 0.0, "part of a person's name"),       # names nothing: no prediction
+    ]
+    s = score([gold_three()], [predicted])
+    assert (s.predicted, s.true_positives, s.within_161) == (1, 1, 1)
+    assert s.precision == 1.0 and s.recall == pytest.approx(1 / 3)
+
+
 def test_score_nothing_predicted():
     s = score([gold_three()], [[Mention(0, 5, "Mosul", None)]])
     assert (s.predicted, s.true_positives, s.precision, s.recall, s.f1, s.acc_161) == (0, 0, 0.0, 0.0, 0.0, 0.0)

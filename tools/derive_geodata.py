@@ -2,11 +2,12 @@
 
 Run from the repo root with ``../shared`` beside it::
 
+    pip install countryinfo==1.0.1     # country centre points and demonyms (MIT)
     python tools/derive_geodata.py ../shared/data/geo
 
 Natural Earth is public domain; the derived files keep only what geomap
-reads (names, ISO codes) and simplified geometry, so the package works
-without ``../shared``. See ``geomap/data/SOURCES.md``.
+reads (names, ISO codes, AP-style abbreviations) and simplified geometry, so
+the package works without ``../shared``. See ``geomap/data/SOURCES.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from pathlib import Path
 from shapely.geometry import mapping, shape
 
 OUT = Path(__file__).resolve().parent.parent / "geomap" / "data"
-ADMIN1_KEYS = ("name", "name_en", "name_alt", "iso_3166_2", "iso_a2", "adm0_a3", "type_en")
+ADMIN1_KEYS = ("name", "name_en", "name_alt", "iso_3166_2", "iso_a2", "adm0_a3", "type_en", "gn_a1_code")
+# Newswire abbreviations of states and provinces ("Glasgow, Ky.", "Kelowna, B.C."): only the dotted forms of
+# the countries whose press writes them, so "Kent" or "Ohio" are never read as abbreviations.
+ABBREV_COUNTRIES = ("US", "CA", "AU")
 
 
 def _round(obj: object, digits: int) -> object:
@@ -55,8 +59,36 @@ def _write(name: str, features: list[dict]) -> None:
     print(f"{path}: {len(features)} features, {path.stat().st_size:,} bytes")
 
 
+def _abbrev(p: dict) -> str | None:
+    abbrev = (p.get("abbrev") or "").strip()
+    return abbrev if p.get("iso_a2") in ABBREV_COUNTRIES and abbrev.endswith(".") else None
+
+
+def country_info() -> None:
+    """Country centre points (the conventional ones gazetteers and atlases use) and demonyms.
+
+    From the ``countryinfo`` package's data (MIT; points and demonyms after the CIA World Factbook, public
+    domain). A country's marker belongs at the point readers know as its centre, not at a polygon centroid.
+    """
+    import countryinfo
+
+    rows = {}
+    for f in sorted((Path(countryinfo.__file__).parent / "data").glob("*.json")):
+        d = json.loads(f.read_text(encoding="utf-8"))
+        iso = (d.get("ISO") or {}).get("alpha2")
+        if not iso or not d.get("latlng") or iso in rows:
+            continue
+        lat, lon = d["latlng"][:2]
+        names = sorted({a for a in d.get("altSpellings", ()) if len(a) > 3 and a.isascii() and a[0].isupper()})
+        rows[iso] = {"name": d["name"], "lat": float(lat), "lon": float(lon),
+                     "demonym": d.get("demonym") or None, "names": names}
+    path = OUT / "country_info.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False, sort_keys=True, indent=0) + "\n", encoding="utf-8")
+    print(f"{path}: {len(rows)} countries")
+
+
 def main(src: Path) -> None:
-    with gzip.open(src / "ne_10m_admin_1_states_provinces.reduced.geojson.gz", "rt", encoding="utf-8") as fh:
+    with gzip.open(src / "ne_10m_admin_1_states_provinces.geojson.gz", "rt", encoding="utf-8") as fh:
         admin1 = json.load(fh)
     feats = []
     for f in admin1["features"]:
@@ -64,6 +96,7 @@ def main(src: Path) -> None:
         # Iraq and Syria keep near-full detail: the product's home ground.
         home = p.get("adm0_a3") in ("IRQ", "SYR")
         props = {k: (p.get(k) or None) for k in ADMIN1_KEYS}
+        props["abbrev"] = _abbrev(p)
         feat = _feature(f["geometry"], props, 0.002 if home else 0.02, 4 if home else 3)
         if feat:
             feats.append(feat)
@@ -82,6 +115,7 @@ def main(src: Path) -> None:
             feats.append(feat)
     feats.sort(key=lambda f: f["properties"]["adm0_a3"])
     _write("countries.geojson.gz", feats)
+    country_info()
 
 
 if __name__ == "__main__":

