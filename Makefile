@@ -35,7 +35,9 @@ clean:
 	rm -rf $(OUT) .pytest_cache
 
 eval: $(VENV)/.test-deps
-	$(BIN)/geomap eval ../shared/corpus/eval/TR-News/TR-News.xml ../shared/corpus/eval/GeoVirus/GeoVirus.xml
+	$(BIN)/geomap -q eval ../shared/corpus/eval/TR-News/TR-News.xml ../shared/corpus/eval/GeoVirus/GeoVirus.xml
+	@echo "place claims only (--literal; GeoVirus leaves demonyms and metonymy unannotated):"
+	@$(BIN)/geomap -q eval --literal ../shared/corpus/eval/TR-News/TR-News.xml ../shared/corpus/eval/GeoVirus/GeoVirus.xml
 
 bench: $(BIN)/geomap
 	$(BIN)/python tools/bench.py

@@ -122,11 +122,15 @@ def gazetteer_check(path: Path) -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Read only the first N articles of each corpus.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per corpus (JSON Lines) on stdout instead of the table.")
-def eval_command(corpora: tuple[Path, ...], gazetteer_path: Path, limit: int | None, as_json: bool) -> None:
+@click.option("--literal", is_flag=True,
+              help="Count place claims only, not demonyms or metonymy (for gold sets that leave those out, e.g. GeoVirus).")
+def eval_command(corpora: tuple[Path, ...], gazetteer_path: Path, limit: int | None, as_json: bool,
+                 literal: bool) -> None:
     """Measure geomap against gold CORPORA (TR-News/LGL or GeoVirus XML, detected from the file).
 
-    Prints one row per corpus: recognition precision, recall and F1 (a mention with a place is a hit when it
-    overlaps a gold toponym, each gold toponym matched once), Acc@161 (gold toponyms with coordinates found
+    Prints one row per corpus: recognition precision, recall and F1 (a mention that names a place, as a place
+    claim or in a non-place use such as "Syrian", is a hit when it overlaps a gold toponym, each gold toponym
+    matched once; --literal counts place claims only), Acc@161 (gold toponyms with coordinates found
     and resolved within 161 km, over all gold toponyms with coordinates; gold toponyms without coordinates
     count for recognition only), mean and median error in km over the matched ones, articles, gold toponyms,
     and the seconds taken to read the articles.
@@ -137,7 +141,8 @@ def eval_command(corpora: tuple[Path, ...], gazetteer_path: Path, limit: int | N
     try:
         gold = [(path, *read_corpus(path)) for path in corpora]
         res = Resources.load(gazetteer_path)
-        results = [run(path, articles[:limit] if limit else articles, schema, res) for path, schema, articles in gold]
+        results = [run(path, articles[:limit] if limit else articles, schema, res, literal)
+                   for path, schema, articles in gold]
     except GeomapError as err:
         raise _fail(err) from None
     if as_json:

@@ -236,13 +236,17 @@ def _ratio(a: int, b: int) -> float:
     return a / b if b else 0.0
 
 
-def named(m: Mention) -> Place | None:
-    """The place a mention names, whether as a place claim or in a non-place use."""
-    return m.place if m.place is not None else m.refers
+def named(m: Mention, literal: bool = False) -> Place | None:
+    """The place a mention names, as a place claim or (unless ``literal``) in a non-place use."""
+    return m.place if m.place is not None or literal else m.refers
 
 
-def score(gold: list[GoldArticle], predicted: list[list[Mention]]) -> Scores:
-    """Recognition P/R/F1 and Acc@161 of ``predicted`` (mentions per article, in the order of ``gold``)."""
+def score(gold: list[GoldArticle], predicted: list[list[Mention]], literal: bool = False) -> Scores:
+    """Recognition P/R/F1 and Acc@161 of ``predicted`` (mentions per article, in the order of ``gold``).
+
+    ``literal`` counts place claims only, for gold corpora that leave demonyms and metonymy unannotated
+    (GeoVirus); TR-News annotates them.
+    """
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold articles but {len(predicted)} lists of predicted mentions")
     n_gold = n_coords = n_pred = tp = within = 0
@@ -251,9 +255,9 @@ def score(gold: list[GoldArticle], predicted: list[list[Mention]]) -> Scores:
         n_gold += len(article.toponyms)
         n_coords += sum(1 for t in article.toponyms if t.has_coords)
         matched = [False] * len(article.toponyms)
-        for m in sorted((m for m in mentions if named(m) is not None), key=lambda m: (m.start, m.end)):
+        for m in sorted((m for m in mentions if named(m, literal) is not None), key=lambda m: (m.start, m.end)):
             n_pred += 1
-            place = named(m)
+            place = named(m, literal)
             best, best_overlap = None, 0
             for i, t in enumerate(article.toponyms):
                 overlap = min(m.end, t.end) - max(m.start, t.start)
@@ -285,7 +289,7 @@ def to_article(g: GoldArticle, corpus: Path | str) -> Article:
     return Article(id=g.id, path=f"{corpus}#{g.id}", text=g.text, title=g.title, published=g.published, url=g.url)
 
 
-def run(path: Path | str, gold: list[GoldArticle], schema: str, res) -> CorpusResult:
+def run(path: Path | str, gold: list[GoldArticle], schema: str, res, literal: bool = False) -> CorpusResult:
     """Read every gold article with the pipeline and score it; ``res`` is a loaded ``pipeline.Resources``."""
     from geomap.pipeline import extract
 
@@ -296,7 +300,7 @@ def run(path: Path | str, gold: list[GoldArticle], schema: str, res) -> CorpusRe
         if n % PROGRESS_EVERY == 0 or n == len(gold):
             log.info("%s: %d/%d articles (%.1fs)", path, n, len(gold), time.perf_counter() - started)
     seconds = time.perf_counter() - started
-    return CorpusResult(str(path), schema, score(gold, predicted), seconds)
+    return CorpusResult(str(path), schema, score(gold, predicted, literal), seconds)
 
 
 COLUMNS = ("corpus", "articles", "gold", "P", "R", "F1", "Acc@161", "mean km", "median km", "seconds", "art/s")

@@ -22,6 +22,8 @@ from geomap.regions import region_index
 REGION_HINTS = {"province", "governorate", "district", "region", "state"}
 TOWN_HINTS = {"city", "town", "village", "neighbourhood", "neighborhood", "camp", "base", "airbase"}
 BROAD = ("country", "region", "continent")
+NAMESAKE_POPULATION = 100_000  # a namesake this big may take a curated name on the country evidence alone
+NEAR_KM = 150
 # Non-place uses that still name a place; a person's name ("Abu Mosul") names none.
 NO_REFERENCE = ("part of a person's name",)
 
@@ -113,8 +115,9 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
         groups.setdefault((c.key or c.text, c.curated, c.kind_hint), []).append(i)
     found = {}
     for (query, is_curated, _hint), members in groups.items():
-        # A non-place use of a curated name ("Moscow said"): the gazetteer's places come first.
-        found[members[0]] = (_places(curated, query) if is_curated else []) or _places(fallback, query)
+        # A non-place use of a curated name ("Moscow said", "Syrian" -> syria): the gazetteer's places come first.
+        first = (_places(curated, query) if is_curated or candidates[members[0]].nonplace else [])
+        found[members[0]] = first or _places(fallback, query)
     appositions = _appositions(candidates, text) if text else {}
     picks: dict[int, tuple[Place | None, float]] = {}  # by the group's first member
     for _round in range(2):
@@ -181,8 +184,13 @@ def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None]
                          and candidates[j].key != c.key)
         if not others or others[m.place.country]:
             continue
+        # Only a namesake big enough to be meant by the bare name, or one the article places itself (its
+        # region named, or near another of its places): "Paris" in a story set in Russia is still Paris.
+        context = Context.of([o.place for j, o in enumerate(mentions) if j != i and o is not None and o.place])
         namesakes = [p for p in _places(fallback, c.key) if p.country and p.country != m.place.country
-                     and others[p.country] and p.kind == "town"]
+                     and others[p.country] and p.kind == "town" and (
+                         p.population >= NAMESAKE_POPULATION or (p.country, p.region) in context.regions
+                         or any(haversine_km((p.lat, p.lon), (q.lat, q.lon)) < NEAR_KM for q in context.points))]
         if namesakes:
             place, score = _choose(c, namesakes, Context(countries=others), require_support=False)
             if place is not None:
@@ -217,7 +225,7 @@ def _choose(c: Candidate, places: list[Place], ctx: Context, require_support: bo
         score += math.log10(p.population + 1) * 0.6
         if ctx.points and p.kind not in BROAD:
             nearest = min(haversine_km((p.lat, p.lon), (q.lat, q.lon)) for q in ctx.points)
-            score += 1.5 if nearest < 150 else 0.5 if nearest < 500 else 0
+            score += 1.5 if nearest < NEAR_KM else 0.5 if nearest < 500 else 0
         if best is None or score > best[0]:
             best = (score, p)
     if best is None:

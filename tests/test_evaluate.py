@@ -221,6 +221,8 @@ def test_score_counts_a_non_place_use_by_what_it_names():
     s = score([gold_three()], [predicted])
     assert (s.predicted, s.true_positives, s.within_161) == (1, 1, 1)
     assert s.precision == 1.0 and s.recall == pytest.approx(1 / 3)
+    literal = score([gold_three()], [predicted], literal=True)  # place claims only: nothing predicted
+    assert (literal.predicted, literal.true_positives) == (0, 0)
 
 
 def test_score_nothing_predicted():
