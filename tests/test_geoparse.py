@@ -104,3 +104,28 @@ def test_a_word_that_names_a_region_somewhere_stays_a_word(resources):
 def test_countries_sit_at_their_conventional_centre(resources, name, lat, lon):
     m = one(read(resources, f"The delegation flew to {name} on Tuesday."), name)
     assert m.place.kind == "country" and haversine_km((m.place.lat, m.place.lon), (lat, lon)) < 50
+
+
+# Transliterations news uses for the same place, and the places the 2014-2019 war news names.
+SPELLINGS = {
+    "deir-ez-zor": ["Deir ez-Zor", "Deir Ezzor", "Dayr az Zawr", "Deir-ez-Zor", "Deir al-Zour"],
+    "hawija": ["Al-Hawija", "Hawija", "Al Hawijah", "al-Hawija"],
+    "abu-kamal": ["Abu Kamal", "Albu Kamal", "Al-Bukamal"],
+    "al-qaim": ["Al-Qa'im", "Al-Qa’im", "al-Qaim"],
+    "tal-afar": ["Tal Afar", "Tal-Afar", "Talafar"],
+    "al-mayadin": ["al-Mayadin", "Mayadin", "Al-Mayadeen"],
+}
+WAR_PLACES = ["Qayyarah", "Bashiqa", "Hamdaniya", "Rawa", "Anah", "Tanf", "Yarmouk", "Ghouta", "Douma", "Afrin",
+              "Manbij", "Kobani", "Jarabulus", "al-Bab", "Tabqa"]
+
+
+@pytest.mark.parametrize(("pid", "spelling"), [(pid, s) for pid, spellings in SPELLINGS.items() for s in spellings])
+def test_every_transliteration_finds_the_curated_place(resources, pid, spelling):
+    m = one(read(resources, f"Fighting was reported in {spelling} on Sunday."), spelling)
+    assert m.place is not None and m.place.id == pid and m.place.source == "gazetteer"
+
+
+@pytest.mark.parametrize("name", WAR_PLACES)
+def test_the_war_s_places_are_curated_in_iraq_or_syria(resources, name):
+    m = one(read(resources, f"Government forces advanced on {name} after heavy clashes with ISIS."), name)
+    assert m.place is not None and m.place.source == "gazetteer" and m.place.country in ("IQ", "SY")

@@ -22,6 +22,10 @@ TRUTH = {
     "rawa": (34.48229, 41.91898, "Al-Anbar"),
     "raqqa": (35.95283, 39.00788, "Ar Raqqah"),
     "palmyra": (34.5624, 38.28402, "Homs (Hims)"),
+    "qaraqosh": (36.27093, 43.37758, "Ninawa"),  # "Al-Hamadaniyyah": GeoNames 92430, the district seat
+    "bashiqa": (36.4544, 43.3483, "Ninawa"),  # not in GeoNames cities500: 36°27'N 43°21'E
+    "yarmouk-camp": (33.4699, 36.3018, "Damascus"),
+    "lausanne": (46.516, 6.63282, "Vaud"),
 }
 
 
@@ -65,6 +69,24 @@ def test_non_place_uses_are_not_places(corpus, article, text, reason):
     x = next(x for x in corpus.extractions if x.article.id.startswith(article))
     uses = [m for m in x.mentions if m.text == text and m.place is None]
     assert uses and all(reason in m.reason for m in uses)
+
+
+@pytest.mark.parametrize("article, text, refers", [
+    ("000", "US", "United States"),       # US-led coalition
+    ("000", "Syrian", "Syria"),           # the Syrian AF, the Syrian Arab Army
+    ("002", "U.S.", "United States"),     # U.S.-backed SDF
+    ("004", "Swiss", "Switzerland"),      # the Swiss city of Lausanne
+])
+def test_adjectives_and_demonyms_name_a_place_but_are_not_one(corpus, article, text, refers):
+    m = mention_at(corpus, article, text)
+    assert m.place is None and m.refers is not None and m.refers.name == refers
+
+
+def test_kurdistan_is_a_place_and_the_peshmerga_are_not(corpus):
+    m = mention_at(corpus, "002", "Iraqi Kurdistan")  # "Iraqi Kurdistan's Peshmerga troops"
+    assert m.place is not None and m.place.id == "kurdistan-region"
+    x = next(x for x in corpus.extractions if x.article.id.startswith("002"))
+    assert not [n for n in x.mentions if "Peshmerga" in n.text]
 
 
 def test_organisation_and_demonym_names_make_no_marker(corpus):
