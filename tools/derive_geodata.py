@@ -79,7 +79,10 @@ def country_info() -> None:
         if not iso or not d.get("latlng") or iso in rows:
             continue
         lat, lon = d["latlng"][:2]
-        names = sorted({a for a in d.get("altSpellings", ()) if len(a) > 3 and a.isascii() and a[0].isupper()})
+        iso3 = d["ISO"].get("alpha3")
+        # Other English names, and initials that are not ISO codes ("DRC", "UAE"; not "COD", "ARE").
+        names = sorted({a for a in d.get("altSpellings", ()) if a.isascii() and a[:1].isupper()
+                        and (len(a) > 3 or len(a) == 3 and a.isupper() and a != iso3)})
         rows[iso] = {"name": d["name"], "lat": float(lat), "lon": float(lon),
                      "demonym": d.get("demonym") or None, "names": names}
     path = OUT / "country_info.json"

