@@ -126,7 +126,7 @@ PLAIN_WORDS = frozenset("""
 north south east west northern southern eastern western central north-west north-east south-west south-east
 northwest northeast southwest southeast upper lower middle greater capital federal national coast coastal lakes
 islands island river valley mountain mountains red black white green blue orange golden new great high
-city state province county district region town old
+city state province county district region town old house
 """.split())
 
 
