@@ -129,3 +129,11 @@ def test_every_transliteration_finds_the_curated_place(resources, pid, spelling)
 def test_the_war_s_places_are_curated_in_iraq_or_syria(resources, name):
     m = one(read(resources, f"Government forces advanced on {name} after heavy clashes with ISIS."), name)
     assert m.place is not None and m.place.source == "gazetteer" and m.place.country in ("IQ", "SY")
+
+
+def test_us_counties_are_places_in_their_state(resources):
+    mentions = read(resources, "Deputies in Washington County, Ky., closed the road near Metcalfe County on Friday.")
+    washington, metcalfe = one(mentions, "Washington County"), one(mentions, "Metcalfe County")
+    assert (washington.place.kind, washington.place.region) == ("district", "Kentucky")  # of 30 Washington Counties
+    assert washington.place.precision == 2
+    assert haversine_km((metcalfe.place.lat, metcalfe.place.lon), (36.99, -85.63)) < 20

@@ -3,7 +3,8 @@
 Run from the repo root with ``../shared`` beside it::
 
     pip install countryinfo==1.0.1     # country centre points and demonyms (MIT)
-    python tools/derive_geodata.py ../shared/data/geo
+    npm pack us-atlas@3.0.1 && tar xzf us-atlas-3.0.1.tgz   # US counties (Census Bureau, public domain)
+    python tools/derive_geodata.py ../shared/data/geo package
 
 Natural Earth is public domain; the derived files keep only what geomap
 reads (names, ISO codes, AP-style abbreviations) and simplified geometry, so
@@ -90,6 +91,57 @@ def country_info() -> None:
     print(f"{path}: {len(rows)} countries")
 
 
+def _topojson_polygons(topology: dict, geometry: dict) -> list[list[list[tuple[float, float]]]]:
+    """A TopoJSON (Multi)Polygon as lists of rings of (lon, lat): arcs are delta-encoded and quantized."""
+    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
+
+    def arc(i: int) -> list[tuple[float, float]]:
+        x = y = 0
+        points = []
+        for dx, dy in topology["arcs"][i if i >= 0 else ~i]:
+            x, y = x + dx, y + dy
+            points.append((x * sx + tx, y * sy + ty))
+        return points if i >= 0 else points[::-1]
+
+    def ring(indexes: list[int]) -> list[tuple[float, float]]:
+        out: list[tuple[float, float]] = []
+        for i in indexes:
+            out.extend(arc(i)[1 if out else 0:])
+        return out
+
+    polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
+    return [[ring(r) for r in polygon] for polygon in polygons]
+
+
+def us_counties(package: Path) -> None:
+    """US counties (parishes in Louisiana) with a centre point and their state, from the ``us-atlas`` npm package.
+
+    ``npm pack us-atlas@3.0.1``: the Census Bureau's 2017 cartographic boundaries (public domain) as TopoJSON
+    (ISC). Independent cities (Virginia's 51500+ codes) are towns in GeoNames already and are left out.
+    """
+    from shapely.geometry import MultiPolygon, Polygon
+
+    from geomap.geocoders.geonames import central_point
+
+    topology = json.loads((package / "counties-10m.json").read_text(encoding="utf-8"))
+    states = {g["id"]: g["properties"]["name"] for g in topology["objects"]["states"]["geometries"]}
+    rows = []
+    for g in topology["objects"]["counties"]["geometries"]:
+        fips, name = g["id"], g["properties"]["name"]
+        if g.get("type") not in ("Polygon", "MultiPolygon") or fips[:2] == "51" and int(fips[2:]) >= 500:
+            continue
+        # Simplification can collapse a tiny island to fewer than four points: such rings are dropped.
+        polygons = [[r for r in p if len(r) >= 4] for p in _topojson_polygons(topology, g)]
+        shape_ = MultiPolygon([Polygon(p[0], p[1:]) for p in polygons if p])
+        centre = central_point(shape_)
+        suffix = "Parish" if fips[:2] == "22" else "County"
+        rows.append([f"{name} {suffix}", states[fips[:2]], round(centre.y, 4), round(centre.x, 4), fips])
+    rows.sort(key=lambda r: r[4])
+    path = OUT / "us_counties.json"
+    path.write_text("[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n]\n", encoding="utf-8")
+    print(f"{path}: {len(rows)} counties")
+
+
 def main(src: Path) -> None:
     with gzip.open(src / "ne_10m_admin_1_states_provinces.geojson.gz", "rt", encoding="utf-8") as fh:
         admin1 = json.load(fh)
@@ -119,6 +171,8 @@ def main(src: Path) -> None:
     feats.sort(key=lambda f: f["properties"]["adm0_a3"])
     _write("countries.geojson.gz", feats)
     country_info()
+    if len(sys.argv) > 2:
+        us_counties(Path(sys.argv[2]))
 
 
 if __name__ == "__main__":

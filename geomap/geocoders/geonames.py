@@ -84,6 +84,10 @@ def build_index() -> tuple[list[Row], dict[str, list[int]]]:
         names = {reg.name, *(n for n in (reg.name_en or "").split("|") if n)}
         add((0, reg.name, round(p.y, 5), round(p.x, 5), reg.country or "", "region", REGION_POPULATION, reg.name),
             names)
+    # US counties ("Metcalfe County, Ky."): Census Bureau outlines via us-atlas, centre points derived once.
+    counties = json.loads(resources.files("geomap.data").joinpath("us_counties.json").read_text(encoding="utf-8"))
+    for name, state, lat, lon, _fips in counties:
+        add((0, name, lat, lon, "US", "district", 0, state), {name})
     continents = json.loads(data.joinpath("continents.json").read_bytes())
     for c in sorted(continents.values(), key=lambda c: c["geonameId"]):
         names = {c["name"], *(a["name"] for a in c.get("alternateNames", ()) if a.get("lang") == "en")}
@@ -114,7 +118,7 @@ def build_index() -> tuple[list[Row], dict[str, list[int]]]:
 def data_digest() -> str:
     """A short hash of the shipped data the index is built from, so an updated file rebuilds the cache."""
     digest = hashlib.sha256()
-    for name in ("admin1.geojson.gz", "countries.geojson.gz", "country_info.json"):
+    for name in ("admin1.geojson.gz", "countries.geojson.gz", "country_info.json", "us_counties.json"):
         digest.update(resources.files("geomap.data").joinpath(name).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -158,7 +162,8 @@ class OfflineGeoNames(OfflineGeocoder):
                 continue
             # Countries and continents rank above all; a region counts as a large town ("Centre", "Western"
             # are regions somewhere, but words first).
-            size = max(AREA if self.rows[i][5] in ("country", "continent") else self.rows[i][6] for i in rows)
+            size = max(AREA if self.rows[i][5] in ("country", "continent")
+                       else REGION_POPULATION if self.rows[i][5] == "district" else self.rows[i][6] for i in rows)
             if size >= min_population:
                 out[key] = size
         return WorldNames(out, self.demonyms(out), self.abbreviations())
@@ -191,8 +196,8 @@ class OfflineGeoNames(OfflineGeocoder):
         places = []
         for i in found:
             gid, name, lat, lon, cc, kind, pop, region = self.rows[i]
-            # Natural Earth regions have no GeoNames id: their row number in the index names them.
-            pid = f"geonames-{gid}" if gid else f"ne-admin1-{i}"
+            # Natural Earth regions and US counties have no GeoNames id: their row number in the index names them.
+            pid = f"geonames-{gid}" if gid else f"ne-admin1-{i}" if kind == "region" else f"us-county-{i}"
             places.append(Place(id=pid, name=name, lat=lat, lon=lon, kind=kind, country=cc or None, source="geonames",
                                 region=region, population=pop, geonames=gid or None))
         return places
