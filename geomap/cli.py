@@ -154,6 +154,37 @@ def gazetteer_check(path: Path) -> None:
     click.echo(f"{path}: {len(gaz)} places, {len(gaz.names)} names: valid")
 
 
+@gazetteer.command("suggest")
+@click.argument("site", type=click.Path(path_type=Path), default=Path("site"))
+@gazetteer_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the stubs to this file instead of stdout.")
+def gazetteer_suggest(site: Path, gazetteer_path: Path, out: Path | None) -> None:
+    """Write gazetteer stubs for names a build of SITE could not place, or placed only through a fallback.
+
+    SITE is a built site folder (its data/articles.jsonl is read, so the stubs match the build you
+    reviewed, online answers included) or a file written by `geomap extract --json`. Each stub lists
+    `candidates:` (the build's pick, then GeoNames places by size); keep one, move its keys up into the
+    place, paste the place under `places:` in your gazetteer and run `geomap gazetteer check`.
+    """
+    from geomap.gazetteer import load
+    from geomap.geocoders import OfflineGeoNames
+    from geomap.suggest import collect, read_records, render
+
+    try:
+        gaz = load(gazetteer_path)
+        suggestions = collect(read_records(site), gaz)
+        text = render(suggestions, gaz, OfflineGeoNames() if suggestions else None, str(site))
+    except GeomapError as err:
+        raise _fail(err) from None
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+    logging.getLogger("geomap").info("%d stub(s) for names %s does not hold%s", len(suggestions), gazetteer_path,
+                                     f", written to {out}" if out else "")
+
+
 @main.command("eval")
 @click.argument("corpora", nargs=-1, required=True, type=click.Path(path_type=Path))
 @gazetteer_option

@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from geopy.exc import GeocoderServiceError
+from geopy.exc import GeocoderQueryError, GeocoderServiceError
 
 from geomap.geocoders.nominatim import CachedNominatim, describe, retryable
 from geomap.model import Mention, Place
@@ -66,9 +66,11 @@ class OnlineLookup:
         except GeocoderServiceError as err:
             self.failed[key] = (name, describe(err))
             self.streak += 1
-            if not retryable(err) or self.streak >= self.max_failures:
-                self.stopped = f"the service failed for {self.streak} name(s) in a row" if retryable(err) \
-                    else f"the service refused ({describe(err)})"
+            if not retryable(err) and not isinstance(err, GeocoderQueryError):  # 401/403/402: it will not answer
+                self.stopped = f"the service refused ({describe(err)})"
+            elif self.streak >= self.max_failures:
+                self.stopped = f"the service failed for {self.streak} name(s) in a row"
+            if self.stopped:
                 log.info("online geocoder: stopped asking: %s", self.stopped)
             return []
         self.streak = 0

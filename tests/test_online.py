@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import yaml
 from geopy.exc import GeocoderRateLimited, GeocoderServiceError, GeocoderTimedOut
 
 from geomap.cli import main
@@ -159,8 +160,11 @@ def server(fake_time):
 @pytest.fixture(autouse=True)
 def _loaded_once(resources, monkeypatch):
     """Each build here runs the real CLI, but reads the gazetteer and GeoNames once per session, not per build."""
+    real = Resources.load
+
     def load(gazetteer_path, offline_fallback=True, online=None):
-        assert Path(gazetteer_path) == GAZETTEER
+        if Path(gazetteer_path) != GAZETTEER:
+            return real(gazetteer_path, offline_fallback, online)
         return dataclasses.replace(resources, online=online)
 
     monkeypatch.setattr(Resources, "load", load)
@@ -445,3 +449,70 @@ def test_cli_defaults_match_the_library():
     defaults = {p.name: p.default for p in build.params}
     assert defaults["online_url"] == nominatim.DEFAULT_URL
     assert defaults["online_limit"] == DEFAULT_LIMIT
+
+
+# --- geomap gazetteer suggest ----------------------------------------------------------------------------------
+
+
+def test_suggested_stubs_once_accepted_resolve_from_the_gazetteer(runner, tmp_path, articles, server):
+    (articles / "swiss-talks.txt").write_text(
+        "Swiss talks\n\nDelegates met in the Swiss town of Yverdon-les-Bains on Tuesday, as fighting went on "
+        "in the village of Tell Jabbarin.\n", encoding="utf-8")
+    server.known.pop("Ayn Qutayfan")
+    assert run_build(runner, tmp_path, articles, server.url).exit_code == 0
+    site = tmp_path / "site"
+    stubs = tmp_path / "stubs.yaml"
+    r = runner.invoke(main, ["gazetteer", "suggest", str(site), "--gazetteer", str(GAZETTEER), "--out", str(stubs)])
+    assert r.exit_code == 0, r.output
+    text = stubs.read_text(encoding="utf-8")
+    entries = yaml.safe_load(text)
+    by_name = {e["name"]: e for e in entries}
+    assert set(by_name) == set(VILLAGES) | {"Yverdon"}  # the one fallback-resolved name and the unresolved ones
+    assert "# Tell Jabbarin: online 2x in 2 article(s): raqqa-villages, swiss-talks" in text
+    assert by_name["Ayn Qutayfan"]["candidates"] == []
+    first = by_name["Tell Jabbarin"]["candidates"][0]
+    assert (first["kind"], first["country"], first["point"]) == ("village", "SY", list(VILLAGES["Tell Jabbarin"]))
+    assert "OpenStreetMap osm-n5001" in first["note"]
+    swiss = by_name["Yverdon"]["candidates"][0]
+    assert (swiss["country"], swiss["geonames"], swiss["region"]) == ("CH", 2657941, "Vaud")
+    assert swiss["population"] > 0
+
+    # Pasted as written, the stubs do not validate: a candidate has to be chosen first.
+    gaz = tmp_path / "gazetteer.yaml"
+    original = GAZETTEER.read_text(encoding="utf-8")
+    gaz.write_text(original + text, encoding="utf-8")
+    r = runner.invoke(main, ["gazetteer", "check", str(gaz)])
+    assert r.exit_code == 1 and "candidates: unknown key" in r.output
+
+    # Accept the first candidate of each stub that has one, as a human would, and check again.
+    accepted = []
+    for e in entries:
+        found = e.pop("candidates")
+        if found:
+            accepted.append({**e, **found[0]})
+    gaz.write_text(original + yaml.safe_dump(accepted, allow_unicode=True, sort_keys=False).replace("\n", "\n  ")
+                   .join(["  ", ""]).rstrip() + "\n", encoding="utf-8")
+    r = runner.invoke(main, ["gazetteer", "check", str(gaz)])
+    assert r.exit_code == 0, r.output
+
+    r = runner.invoke(main, ["build", str(articles), "--out", str(tmp_path / "rebuilt"), "--gazetteer", str(gaz)])
+    assert r.exit_code == 0, r.output
+    ids = {e["name"]: e["id"] for e in accepted}
+    placed = {m["text"]: m for m in mentions(tmp_path / "rebuilt")}
+    for name in set(VILLAGES) - {"Ayn Qutayfan"} | {"Yverdon"}:
+        assert (placed[name]["source"], placed[name]["place"]) == ("gazetteer", ids[name]), name
+    assert placed["Ayn Qutayfan"]["note"] == "unresolved"
+
+
+def test_suggest_says_what_to_do_without_a_site(runner, tmp_path):
+    r = runner.invoke(main, ["gazetteer", "suggest", str(tmp_path / "nosite"), "--gazetteer", str(GAZETTEER)])
+    assert r.exit_code == 1
+    assert "nosite: not found; build a site first" in r.output
+
+
+def test_suggest_names_the_bad_line(runner, tmp_path):
+    bad = tmp_path / "records.jsonl"
+    bad.write_text('{"id": "a", "mentions": []}\n{"id": "b"\n', encoding="utf-8")
+    r = runner.invoke(main, ["gazetteer", "suggest", str(bad), "--gazetteer", str(GAZETTEER)])
+    assert r.exit_code == 1
+    assert "records.jsonl:2: not a geomap article record" in r.output
