@@ -101,7 +101,7 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
     started = time.perf_counter()
     try:
         check_output(out, list(articles))
-        res = Resources.load(gazetteer_path, online=_online(**online))
+        res = Resources.load(gazetteer_path).with_online(_online(**online))
         corpus = gather(list(articles), res, strict=strict)
         stats = write_site(corpus, out, protect=list(articles))
     except GeomapError as err:
@@ -123,7 +123,7 @@ def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path, **o
     from geomap.pipeline import Resources, gather
 
     try:
-        corpus = gather(list(articles), Resources.load(gazetteer_path, online=_online(**online)))
+        corpus = gather(list(articles), Resources.load(gazetteer_path).with_online(_online(**online)))
     except GeomapError as err:
         raise _fail(err) from None
     for x in corpus.extractions:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from geomap import gazetteer as gazetteer_mod
@@ -37,10 +37,14 @@ class Resources:
     online: OnlineLookup | None = None  # only with --online
 
     @classmethod
-    def load(cls, gazetteer_path: Path, offline_fallback: bool = True, online: OnlineLookup | None = None) -> Resources:
+    def load(cls, gazetteer_path: Path, offline_fallback: bool = True) -> Resources:
         gaz = gazetteer_mod.load(gazetteer_path)
         fallback = OfflineGeoNames() if offline_fallback else None
-        return cls(gaz, GazetteerGeocoder(gaz), fallback, fallback.matchable() if fallback else WorldNames(), online)
+        return cls(gaz, GazetteerGeocoder(gaz), fallback, fallback.matchable() if fallback else WorldNames())
+
+    def with_online(self, online: OnlineLookup | None) -> Resources:
+        """These resources with the online step (``--online``), or as they are."""
+        return self if online is None else replace(self, online=online)
 
 
 FOCUS_WEIGHT = {"country": 0.15, "region": 0.4, "area": 0.4, "river": 0.4, "border": 0.4, "district": 0.7}

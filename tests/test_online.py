@@ -6,7 +6,6 @@ checked without waiting; only client timeouts cost real (short) time.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import random
 import socket
@@ -162,10 +161,8 @@ def _loaded_once(resources, monkeypatch):
     """Each build here runs the real CLI, but reads the gazetteer and GeoNames once per session, not per build."""
     real = Resources.load
 
-    def load(gazetteer_path, offline_fallback=True, online=None):
-        if Path(gazetteer_path) != GAZETTEER:
-            return real(gazetteer_path, offline_fallback, online)
-        return dataclasses.replace(resources, online=online)
+    def load(gazetteer_path, offline_fallback=True):
+        return resources if Path(gazetteer_path) == GAZETTEER and offline_fallback else real(gazetteer_path)
 
     monkeypatch.setattr(Resources, "load", load)
 
@@ -516,3 +513,12 @@ def test_suggest_names_the_bad_line(runner, tmp_path):
     r = runner.invoke(main, ["gazetteer", "suggest", str(bad), "--gazetteer", str(GAZETTEER)])
     assert r.exit_code == 1
     assert "records.jsonl:2: not a geomap article record" in r.output
+
+
+def test_online_options_and_suggest_are_documented():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in ("build", "extract"):
+        for p in main.commands[command].params:
+            if p.name.startswith("online"):
+                assert p.opts[0] in readme, f"{command} {p.opts[0]} is not in README.md"
+    assert "geomap gazetteer suggest" in readme and "ODbL" in readme
