@@ -172,8 +172,9 @@ def gazetteer_suggest(site: Path, gazetteer_path: Path, out: Path | None) -> Non
     from geomap.suggest import collect, read_records, render
 
     try:
+        records = read_records(site)  # a missing or broken site is said before the gazetteer is read
         gaz = load(gazetteer_path)
-        suggestions = collect(read_records(site), gaz)
+        suggestions = collect(records, gaz)
         text = render(suggestions, gaz, OfflineGeoNames() if suggestions else None, str(site))
     except GeomapError as err:
         raise _fail(err) from None
