@@ -323,13 +323,22 @@ def test_a_transient_fault_is_retried_with_backoff(runner, tmp_path, articles, s
 
 
 @pytest.mark.parametrize("where", ["refused", "dns"])
-def test_an_unreachable_service_stops_the_online_step_not_the_build(runner, tmp_path, articles, fake_time, where):
+def test_an_unreachable_service_stops_the_online_step_not_the_build(runner, tmp_path, articles, fake_time, where,
+                                                                   monkeypatch):
     if where == "refused":
         with socket.socket() as s:  # a port nothing listens on
             s.bind(("127.0.0.1", 0))
             url = f"http://127.0.0.1:{s.getsockname()[1]}"
     else:
-        url = "http://geomap-test.invalid"  # RFC 6761: never resolves
+        url = "http://geomap-test.invalid"  # RFC 6761: never resolves; the resolver is made to say so at once
+        resolve = socket.getaddrinfo
+
+        def no_such_host(host, *args, **kwargs):
+            if host == "geomap-test.invalid":
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return resolve(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
     r = run_build(runner, tmp_path, articles, url)
     assert r.exit_code == 0, r.output
     site = tmp_path / "site"
@@ -338,7 +347,8 @@ def test_an_unreachable_service_stops_the_online_step_not_the_build(runner, tmp_
     warning = warned(r.stderr)
     assert "6 name(s) not resolved online" in warning
     # Three names fail in a row, then the rest are not asked at all.
-    assert warning.count("(unavailable") == 3
+    assert warning.count("(unavailable: cannot reach the server (") == 3
+    assert ("Connection refused" if where == "refused" else "Name or service not known") in warning
     assert warning.count("(not asked: the service failed for 3 name(s) in a row)") == 3
     assert all(name in warning for name in VILLAGES)
 
@@ -522,3 +532,13 @@ def test_online_options_and_suggest_are_documented():
             if p.name.startswith("online"):
                 assert p.opts[0] in readme, f"{command} {p.opts[0]} is not in README.md"
     assert "geomap gazetteer suggest" in readme and "ODbL" in readme
+
+
+def test_an_unusable_cache_file_warns_and_the_build_goes_on(runner, tmp_path, articles, server):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    r = runner.invoke(main, ["build", str(articles), "--out", str(tmp_path / "site"), "--gazetteer", str(GAZETTEER),
+                             "--online", "--online-url", server.url, "--online-cache", str(blocker / "cache.sqlite")])
+    assert r.exit_code == 0, r.output
+    assert "cannot use the cache" in r.stderr and "answers will not be kept for the next build" in r.stderr
+    assert set(placed_online(tmp_path / "site")) == set(VILLAGES)

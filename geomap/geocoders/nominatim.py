@@ -13,6 +13,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
@@ -131,34 +132,43 @@ def describe(err: Exception) -> str:
 
 
 class AnswerCache:
-    """Answers kept on disk (SQLite): key -> the list of raw Nominatim results, ``[]`` for "nothing found"."""
+    """Answers kept on disk (SQLite): key -> the list of raw Nominatim results, ``[]`` for "nothing found".
+
+    A connection per call: nothing stays open between builds, and at one request a second it costs nothing.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.memory: dict[str, str] | None = None  # used only when the file cannot be
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path)
-            self.db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, results TEXT NOT NULL)")
+            self._run("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, results TEXT NOT NULL)")
         except (OSError, sqlite3.Error) as err:
             log.warning("online geocoder: cannot use the cache %s (%s); answers will not be kept for the next build",
                         path, err)
-            self.db = sqlite3.connect(":memory:")
-            self.db.execute("CREATE TABLE answers (key TEXT PRIMARY KEY, results TEXT NOT NULL)")
+            self.memory = {}
+
+    def _run(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with closing(sqlite3.connect(self.path)) as db, db:
+            return db.execute(sql, args).fetchall()
 
     def get(self, key: str) -> list[dict] | None:
-        row = self.db.execute("SELECT results FROM answers WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
+        if self.memory is not None:
+            found = self.memory.get(key)
+        else:
+            rows = self._run("SELECT results FROM answers WHERE key = ?", (key,))
+            found = rows[0][0] if rows else None
+        return json.loads(found) if found is not None else None
 
     def put(self, key: str, results: list[dict]) -> None:
+        text = json.dumps(results, ensure_ascii=False, sort_keys=True)
+        if self.memory is not None:
+            self.memory[key] = text
+            return
         try:
-            with self.db:
-                self.db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?)",
-                                (key, json.dumps(results, ensure_ascii=False, sort_keys=True)))
+            self._run("INSERT OR REPLACE INTO answers VALUES (?, ?)", (key, text))
         except sqlite3.Error as err:
             log.warning("online geocoder: could not write to the cache %s (%s)", self.path, err)
-
-    def close(self) -> None:
-        self.db.close()
 
 
 class _Adapter(URLLibAdapter):
