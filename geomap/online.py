@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from geopy.exc import GeocoderQueryError, GeocoderServiceError
 
 from geomap.geocoders.nominatim import CachedNominatim, describe, retryable
+from geomap.lexicon import actors
 from geomap.model import Mention, Place
 from geomap.resolve import with_region
 from geomap.textnorm import fold
@@ -42,7 +43,7 @@ class OnlineLookup:
         countries = Counter(m.place.country for m in mentions if m.place is not None and m.place.country)
         out = []
         for m in mentions:
-            places = self.lookup(m.text) if m.place is None and m.reason == "unresolved" else []
+            places = self.lookup(m.text) if m.place is None and m.reason == "unresolved" and worth_asking(m.text) else []
             if places:
                 place, confidence = choose(places, countries)
                 m = replace(m, place=with_region(place), confidence=confidence, reason="online")
@@ -94,6 +95,11 @@ class OnlineLookup:
                     "Build again later (answers already received are cached in %s), or add the places to the "
                     "gazetteer (`geomap gazetteer suggest SITE` writes stubs)",
                     len(items), shown, more, self.geocoder.cache.path)
+
+
+def worth_asking(name: str) -> bool:
+    """Not an actor's name from the actors lexicon ("Peshmerga", "Hashd"): a map may have a place so called."""
+    return not any(pattern.fullmatch(name) for _, pattern in actors().entries)
 
 
 def choose(places: list[Place], countries: Counter) -> tuple[Place, float]:

@@ -542,3 +542,25 @@ def test_an_unusable_cache_file_warns_and_the_build_goes_on(runner, tmp_path, ar
     assert r.exit_code == 0, r.output
     assert "cannot use the cache" in r.stderr and "answers will not be kept for the next build" in r.stderr
     assert set(placed_online(tmp_path / "site")) == set(VILLAGES)
+
+
+def test_only_unresolved_names_that_are_not_actors_are_asked(server, tmp_path):
+    from geomap.geocoders.nominatim import CachedNominatim
+    from geomap.model import Mention
+    from geomap.online import OnlineLookup
+
+    text = "Peshmerga fighters and Raqqa officials reached Tell Jabbarin and Tell Jabbarin again."
+    def at(name: str, nth: int = 0) -> tuple[int, int]:
+        start = text.find(name, text.find(name) + 1) if nth else text.find(name)
+        return start, start + len(name)
+
+    given = [Mention(*at("Peshmerga"), "Peshmerga", None, 0.0, "unresolved"),
+             Mention(*at("Raqqa"), "Raqqa", None, 0.0, "metonymy (the government speaking)"),
+             Mention(*at("Tell Jabbarin"), "Tell Jabbarin", None, 0.0, "unresolved"),
+             Mention(*at("Tell Jabbarin", 1), "Tell Jabbarin", None, 0.0, "unresolved")]
+    step = OnlineLookup(CachedNominatim(server.url, cache_path=tmp_path / "c.sqlite"))
+    got = step.resolve(given)
+    assert [q for q, _, _ in server.log] == ["Tell Jabbarin"]  # asked once, and only that
+    assert [m.reason for m in got] == ["unresolved", "metonymy (the government speaking)", "online", "online"]
+    assert all(text[m.start:m.end] == m.text for m in got)
+    assert got[2].place.region == "Ar Raqqah" and got[2].confidence == 0.45
