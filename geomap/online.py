@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from geopy.exc import GeocoderQueryError, GeocoderServiceError
+from geopy.exc import GeocoderQueryError, GeocoderServiceError, GeocoderUnavailable
 
 from geomap.geocoders.nominatim import CachedNominatim, describe, retryable
 from geomap.lexicon import actors
@@ -22,7 +22,7 @@ from geomap.textnorm import fold
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 200
-MAX_FAILURES = 3  # names in a row that fail before the step stops asking for the rest of the build
+MAX_FAILURES = 3  # names in a row that fail before the step stops asking for the rest of the build (1 if unreachable)
 SHOWN = 50  # names listed in the closing warning
 
 
@@ -68,7 +68,9 @@ class OnlineLookup:
             self.failed[key] = (name, describe(err))
             self.streak += 1
             if not retryable(err) and not isinstance(err, GeocoderQueryError):  # 401/403/402: it will not answer
-                self.stopped = f"the service refused ({describe(err)})"
+                self.stopped = f"the server refused geomap ({describe(err)})"
+            elif isinstance(err, GeocoderUnavailable):  # no route, no such host: retries were spent already
+                self.stopped = "the server cannot be reached"
             elif self.streak >= self.max_failures:
                 self.stopped = f"the service failed for {self.streak} name(s) in a row"
             if self.stopped:
@@ -83,7 +85,7 @@ class OnlineLookup:
     def report(self) -> None:
         """One closing line: counts, and a warning naming what the online source could not resolve."""
         found = sum(1 for places in self.answers.values() if places)
-        log.info("online geocoder: %d name(s) asked, %d sent to %s, %d placed, %d not known there",
+        log.info("online geocoder: %d name(s) looked up, %d sent to %s, %d placed, %d not known there",
                  len(self.answers) + len(self.failed), self.geocoder.requests, self.geocoder.url, found,
                  len(self.answers) - found)
         if not self.failed:

@@ -107,6 +107,8 @@ def _handler(state: FakeNominatim):
                     self.send(429, b'{"error": "Too Many Requests"}', {"Retry-After": "7"})
                 elif outcome == "429-long":
                     self.send(429, b'{"error": "Too Many Requests"}', {"Retry-After": "3600"})
+                elif outcome == "403":
+                    self.send(403, b"<html>Access blocked: see the usage policy</html>")
                 elif outcome in ("500", "503"):
                     self.send(int(outcome), b"<html>Internal error</html>")
                 elif outcome == "malformed":
@@ -346,11 +348,22 @@ def test_an_unreachable_service_stops_the_online_step_not_the_build(runner, tmp_
     assert unresolved(site) == set(VILLAGES)
     warning = warned(r.stderr)
     assert "6 name(s) not resolved online" in warning
-    # Three names fail in a row, then the rest are not asked at all.
-    assert warning.count("(unavailable: cannot reach the server (") == 3
+    # The first name is retried; once it fails, the rest are not asked at all.
+    assert warning.count("(unavailable: cannot reach the server (") == 1
     assert ("Connection refused" if where == "refused" else "Name or service not known") in warning
-    assert warning.count("(not asked: the service failed for 3 name(s) in a row)") == 3
+    assert warning.count("(not asked: the server cannot be reached)") == 5
+    assert fake_time.sleeps.count(nominatim.BACKOFF) == 1 and fake_time.sleeps.count(2 * nominatim.BACKOFF) == 1
     assert all(name in warning for name in VILLAGES)
+
+
+def test_a_refusing_server_is_not_asked_again(runner, tmp_path, articles, server):
+    server.behave = lambda q: "403"
+    r = run_build(runner, tmp_path, articles, server.url)
+    assert r.exit_code == 0, r.output
+    assert len(server.log) == 1  # a 403 is not retried, and nothing more is sent
+    warning = warned(r.stderr)
+    assert "6 name(s) not resolved online" in warning
+    assert warning.count("(not asked: the server refused geomap (HTTP 403 forbidden))") == 5
 
 
 def test_online_limit_caps_the_names_sent(runner, tmp_path, articles, server):

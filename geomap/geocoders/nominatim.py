@@ -122,7 +122,7 @@ def describe(err: Exception) -> str:
         after = f", asked to wait {err.retry_after:.0f}s" if err.retry_after else ""
         return f"rate limited (HTTP 429{after})"
     words = {"GeocoderTimedOut": "timed out", "GeocoderParseError": "malformed answer",
-             "GeocoderInsufficientPrivileges": "refused (HTTP 403)"}
+             "GeocoderInsufficientPrivileges": "HTTP 403 forbidden"}
     said = words.get(type(err).__name__)
     if said:
         return said
