@@ -1,8 +1,9 @@
 """The optional online step, after ``resolve``: names no offline source could place, asked of Nominatim.
 
-Only mentions left ``unresolved`` are asked (never names judged non-places), each name once per build, at
-most ``limit`` names sent to the service. When the service keeps failing the step stops asking; the build
-goes on with what the offline sources gave, and one warning at the end lists what was not resolved online.
+Only mentions left ``unresolved`` are asked (never names judged non-places, nor actors' names), each name
+once per build, at most ``limit`` names sent to the service. When the service keeps failing the step stops
+asking; the build goes on with what the offline sources gave, and one warning at the end lists what was not
+resolved online.
 """
 
 from __future__ import annotations
