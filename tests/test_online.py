@@ -258,7 +258,7 @@ def test_second_build_sends_no_request_and_is_identical(runner, tmp_path, articl
     server.known.pop("Ayn Qutayfan")  # a negative answer, cached like the others
     assert run_build(runner, tmp_path, articles, server.url, out="one").exit_code == 0
     assert len(server.log) == len(VILLAGES)
-    r = run_build(runner, tmp_path, articles, server.url, out="two")
+    r = run_build(runner, tmp_path, articles, server.url, "--online-limit", "0", out="two")  # cached answers count not
     assert r.exit_code == 0, r.output
     assert len(server.log) == len(VILLAGES), "the second build asked the server again"
     one, two = (tmp_path / d / "data" / "articles.jsonl" for d in ("one", "two"))
