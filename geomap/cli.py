@@ -19,6 +19,42 @@ gazetteer_option = click.option(
     help="Curated places (YAML) to read names against.")
 
 
+def online_options(command):
+    """--online and its settings, shared by build and extract."""
+    options = [
+        click.option("--online", is_flag=True,
+                     help="Ask OpenStreetMap Nominatim for names no offline source could place (cached; 1 request/s)."),
+        click.option("--online-url", default="https://nominatim.openstreetmap.org", show_default=True,
+                     help="Nominatim server to ask (your own instance, or a mirror that allows it)."),
+        click.option("--online-limit", type=click.IntRange(min=0), default=200, show_default=True,
+                     help="At most this many names sent to the server per run; cached answers do not count."),
+        click.option("--online-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+                     help="Seconds to wait for one answer before retrying."),
+        click.option("--online-cache", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                     help="SQLite file keeping the server's answers  [default: nominatim.sqlite in the geomap cache "
+                          "folder, $GEOMAP_CACHE or ~/.cache/geomap]"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _online(online: bool, online_url: str, online_limit: int, online_timeout: float, online_cache: Path | None):
+    """The online step the options ask for, or None (the default: fully offline)."""
+    if not online:
+        return None
+    from geomap.geocoders.geonames import cache_dir
+    from geomap.geocoders.nominatim import CachedNominatim
+    from geomap.online import OnlineLookup
+
+    try:
+        geocoder = CachedNominatim(online_url, cache_path=online_cache or cache_dir() / "nominatim.sqlite",
+                                   timeout=online_timeout)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="'--online-url'") from None
+    return OnlineLookup(geocoder, limit=online_limit)
+
+
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         prefix = {"WARNING": "warning: ", "ERROR": "error: "}.get(record.levelname, "")
@@ -55,7 +91,8 @@ def main(verbose: bool, quiet: bool) -> None:
               help="Output folder; replaced as a whole only when the build succeeds.")
 @gazetteer_option
 @click.option("--strict", is_flag=True, help="Fail when any article file has to be skipped (for CI).")
-def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: bool) -> None:
+@online_options
+def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: bool, **online) -> None:
     """Build the map site from ARTICLES (folders or .txt/.md/.html files)."""
     from geomap.pipeline import Resources, gather
     from geomap.site import write_site
@@ -64,7 +101,7 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
     started = time.perf_counter()
     try:
         check_output(out, list(articles))
-        res = Resources.load(gazetteer_path)
+        res = Resources.load(gazetteer_path).with_online(_online(**online))
         corpus = gather(list(articles), res, strict=strict)
         stats = write_site(corpus, out, protect=list(articles))
     except GeomapError as err:
@@ -79,13 +116,14 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
 @click.argument("articles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article (JSON Lines) on stdout.")
 @gazetteer_option
-def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path) -> None:
+@online_options
+def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path, **online) -> None:
     """Print what geomap reads in ARTICLES: places with offsets, claims, focus."""
     from geomap.export import article_record, json_line
     from geomap.pipeline import Resources, gather
 
     try:
-        corpus = gather(list(articles), Resources.load(gazetteer_path))
+        corpus = gather(list(articles), Resources.load(gazetteer_path).with_online(_online(**online)))
     except GeomapError as err:
         raise _fail(err) from None
     for x in corpus.extractions:
@@ -114,6 +152,38 @@ def gazetteer_check(path: Path) -> None:
     except GeomapError as err:
         raise _fail(err) from None
     click.echo(f"{path}: {len(gaz)} places, {len(gaz.names)} names: valid")
+
+
+@gazetteer.command("suggest")
+@click.argument("site", type=click.Path(path_type=Path), default=Path("site"))
+@gazetteer_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the stubs to this file instead of stdout.")
+def gazetteer_suggest(site: Path, gazetteer_path: Path, out: Path | None) -> None:
+    """Write gazetteer stubs for names a build of SITE could not place, or placed only through a fallback.
+
+    SITE is a built site folder (its data/articles.jsonl is read, so the stubs match the build you
+    reviewed, online answers included) or a file written by `geomap extract --json`. Each stub lists
+    `candidates:` (the build's pick, then GeoNames places by size); keep one, move its keys up into the
+    place, paste the place under `places:` in your gazetteer and run `geomap gazetteer check`.
+    """
+    from geomap.gazetteer import load
+    from geomap.geocoders import OfflineGeoNames
+    from geomap.suggest import collect, read_records, render
+
+    try:
+        records = read_records(site)  # a missing or broken site is said before the gazetteer is read
+        gaz = load(gazetteer_path)
+        suggestions = collect(records, gaz)
+        text = render(suggestions, gaz, OfflineGeoNames() if suggestions else None, str(site))
+    except GeomapError as err:
+        raise _fail(err) from None
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+    logging.getLogger("geomap").info("%d stub(s) for names %s does not hold%s", len(suggestions), gazetteer_path,
+                                     f", written to {out}" if out else "")
 
 
 @main.command("eval")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from geomap import gazetteer as gazetteer_mod
@@ -18,6 +18,7 @@ from geomap.geocoders import GazetteerGeocoder, OfflineGeoNames
 from geomap.geocoders.geonames import WorldNames
 from geomap.ingest import SkippedFile, find_articles, read_article
 from geomap.model import Article, Claim, Extraction, Mention, Place, located
+from geomap.online import OnlineLookup
 from geomap.recognize import recognize
 from geomap.resolve import resolve
 from geomap.syndication import find_duplicates
@@ -33,12 +34,17 @@ class Resources:
     curated: GazetteerGeocoder
     fallback: OfflineGeoNames | None
     world: WorldNames = field(default_factory=WorldNames)  # GeoNames names looked for in every text
+    online: OnlineLookup | None = None  # only with --online
 
     @classmethod
     def load(cls, gazetteer_path: Path, offline_fallback: bool = True) -> Resources:
         gaz = gazetteer_mod.load(gazetteer_path)
         fallback = OfflineGeoNames() if offline_fallback else None
         return cls(gaz, GazetteerGeocoder(gaz), fallback, fallback.matchable() if fallback else WorldNames())
+
+    def with_online(self, online: OnlineLookup | None) -> Resources:
+        """These resources with the online step (``--online``), or as they are."""
+        return self if online is None else replace(self, online=online)
 
 
 FOCUS_WEIGHT = {"country": 0.15, "region": 0.4, "area": 0.4, "river": 0.4, "border": 0.4, "district": 0.7}
@@ -68,6 +74,8 @@ def extract(article: Article, res: Resources) -> Extraction:
     """The per-article stage: a pure function of the article and the resources."""
     candidates = recognize(article.text, res.gazetteer, res.world)
     mentions = resolve(candidates, res.curated, res.fallback, article.text)
+    if res.online is not None:
+        mentions = res.online.resolve(mentions)
     claims = extract_claims(article, mentions)
     return Extraction(article, tuple(mentions), tuple(claims), focus_of(claims, mentions))
 
@@ -113,4 +121,6 @@ def gather(inputs: list[str | Path], res: Resources, strict: bool = False) -> Co
         extractions.append(extract(article, res))
         if n % 100 == 0 or n == len(articles):
             log.info("extracted %d/%d articles (%.1fs)", n, len(articles), time.perf_counter() - started)
+    if res.online is not None:
+        res.online.report()
     return Corpus(extractions, find_duplicates(articles), skipped, res.gazetteer, [str(p) for p in inputs])
