@@ -24,6 +24,7 @@ TOWN_HINTS = {"city", "town", "village", "neighbourhood", "neighborhood", "camp"
 BROAD = ("country", "region", "continent")
 NAMESAKE_POPULATION = 100_000  # a namesake this big may take a curated name on the country evidence alone
 NEAR_KM = 150
+MAX_ROUNDS = 4
 # Non-place uses that still name a place; a person's name ("Abu Mosul") names none.
 NO_REFERENCE = ("part of a person's name",)
 
@@ -104,8 +105,8 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
         c = candidates[i]
         place, score = _choose(c, places, context, require_support=False)
         mentions[i] = Mention(c.start, c.end, c.text, with_region(place), min(0.9, score + 0.3), "gazetteer")
-    # Pass 2: the fallback, scored against that context; then once more with what pass 2 itself found
-    # ("London" in an article that also names Ontario and Canada is London, Ontario). Non-place uses are
+    # Pass 2: the fallback, scored against that context; then again with what pass 2 itself found, until
+    # nothing changes ("London" in an article that also names Ontario and Canada is London, Ontario). Non-place uses are
     # resolved too, for what they name ("Russian" -> Russia), and lend their countries to the context.
     pending = [i for i in range(len(candidates)) if mentions[i] is None and candidates[i].nonplace not in NO_REFERENCE]
     # One sense per name per article: every "Edmonton" in a story is the same Edmonton, and it votes once.
@@ -120,7 +121,8 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
         found[members[0]] = first or _places(fallback, query)
     appositions = _appositions(candidates, text) if text else {}
     picks: dict[int, tuple[Place | None, float]] = {}  # by the group's first member
-    for _round in range(2):
+    for _round in range(MAX_ROUNDS):  # until the picks agree with the context they make
+        before = dict(picks)
         everything = Context.of(sure + [p for p, _ in picks.values() if p is not None])
         for members in groups.values():
             first = members[0]
@@ -135,6 +137,8 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
             # needs support.
             support = all(not candidates[i].key and not candidates[i].nonplace for i in members)
             picks[first] = _choose(c, found[first], ctx, require_support=support, said=after)
+        if picks == before:
+            break
     for members in groups.values():
         for i in members[1:]:
             picks[i] = picks[members[0]]
