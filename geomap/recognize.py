@@ -116,6 +116,7 @@ _CUE = re.compile(r"\b(?:in|at|near|from|to|towards?|outside|around|into|across|
 _LINKS = frozenset(ARTICLES) | {"of", "de", "la", "le", "du", "del", "the", "upon", "on", "ez", "es", "ed", "bin"}
 
 
+_ACRONYM_BEFORE = re.compile(r"\b[A-Z]{3,5}[ \t]+$")
 TITLES = frozenset("mr mrs ms dr st gen col lt maj capt sgt gov sen rep prof rev fr cpl pte adm".split())
 _NO_WORLD = WorldNames()
 BARE_POPULATION = 100_000  # a town name with no "in"/"at" before it must be this big to count
@@ -152,8 +153,10 @@ def _world_name(text: str, start: int, end: int, size: int, located: bool = Fals
     for m in (_PREV_WORD.search(before), _NEXT_WORD.match(after)):
         # "Paris Hilton", "Donald Jordan": glued to another capitalised name, this is a person or a title.
         # A sentence's last word ("... in Walthamstow. Edmonton residents") is not glued to the next one.
+        # Nor is a day or month ("Toronto Saturday night").
         if m and m.group(1)[0].isupper() and not _is_word(m.group(1), words) and m.group(1).lower() not in _LINKS \
-                and not (m.group(1).endswith(".") and m.group(1)[:-1].lower() not in TITLES):
+                and not (m.group(1).endswith(".") and m.group(1)[:-1].lower() not in TITLES) \
+                and m.group(1).lower() not in NOT_NAMES:
             return False
     cue = located or _CUE.search(before) is not None
     names = [t for t in tokens if t.lower() not in _LINKS]
@@ -195,6 +198,10 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
             if source == "demonym":
                 if span[0].isupper():
                     found.append(Candidate(start, end, span, key, False, "country", DEMONYM))
+                continue
+            if source == "world" and _ACRONYM_BEFORE.search(text, max(0, start - 12), start) and key not in NOT_NAMES:
+                # "CBC Toronto", "WKYT Lexington": a broadcaster or agency named after its place
+                found.append(Candidate(start, end, span, key, False, None, "organisation name"))
                 continue
             if source == "world" and (key in NOT_NAMES or not _world_name(text, start, end, world[key], end in located)):
                 continue

@@ -137,3 +137,13 @@ def test_us_counties_are_places_in_their_state(resources):
     assert (washington.place.kind, washington.place.region) == ("district", "Kentucky")  # of 30 Washington Counties
     assert washington.place.precision == 2
     assert haversine_km((metcalfe.place.lat, metcalfe.place.lon), (36.99, -85.63)) < 20
+
+
+def test_a_broadcaster_named_after_its_city_names_it_without_being_a_place(resources):
+    m = one(read(resources, "He told CBC Toronto on Monday that the snow had stopped."), "Toronto")
+    assert m.place is None and m.reason == "organisation name" and m.refers.country == "CA"
+
+
+def test_a_day_after_a_city_is_no_surname(resources):
+    m = one(read(resources, "Light snow is expected to descend on Toronto Saturday night."), "Toronto")
+    assert m.place is not None and m.place.country == "CA"
