@@ -17,6 +17,7 @@ from geomap.errors import InputError
 from geomap.geocoders import GazetteerGeocoder, OfflineGeoNames
 from geomap.geocoders.geonames import WorldNames
 from geomap.ingest import SkippedFile, find_articles, read_article
+from geomap.local import local_names
 from geomap.model import Article, Claim, Extraction, Mention, Place, located
 from geomap.online import OnlineLookup
 from geomap.recognize import recognize
@@ -73,7 +74,7 @@ def focus_of(claims: list[Claim], mentions: list[Mention]) -> Place | None:
 def extract(article: Article, res: Resources) -> Extraction:
     """The per-article stage: a pure function of the article and the resources."""
     candidates = recognize(article.text, res.gazetteer, res.world)
-    mentions = resolve(candidates, res.curated, res.fallback, article.text)
+    mentions = local_names(article.text, resolve(candidates, res.curated, res.fallback, article.text), res.fallback)
     if res.online is not None:
         mentions = res.online.resolve(mentions)
     claims = extract_claims(article, mentions)

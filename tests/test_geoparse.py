@@ -147,3 +147,15 @@ def test_a_broadcaster_named_after_its_city_names_it_without_being_a_place(resou
 def test_a_day_after_a_city_is_no_surname(resources):
     m = one(read(resources, "Light snow is expected to descend on Toronto Saturday night."), "Toronto")
     assert m.place is not None and m.place.country == "CA"
+
+
+@pytest.mark.parametrize(("sentence", "placed"), [
+    ("Police in Cairns, Queensland, said the man was found two days later in Mareeba.", True),
+    ("The man was found two days later near Mareeba.", False),  # a small town with nothing to place it
+    ("Mareeba Smith spoke in Cairns and in Townsville.", False),  # a person's name, even in the right state
+])
+def test_a_small_town_is_read_once_the_article_is_in_its_region(resources, sentence, placed):
+    found = [m for m in read(resources, sentence) if m.text == "Mareeba" and m.place is not None]
+    assert bool(found) == placed
+    if placed:
+        assert (found[0].place.country, found[0].place.region) == ("AU", "Queensland")

@@ -1,0 +1,49 @@
+"""Small places an article can name only because it is already there.
+
+A village of 2,000 people is too small to look for in every text ("Bentley Park", "Mareeba" would be
+words or surnames anywhere else), but once an article's surer names put it in Queensland, a capitalised
+name that GeoNames holds in Queensland is that village. This stage runs after ``resolve``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from geopy.geocoders.base import Geocoder
+
+from geomap.model import Mention, Place
+from geomap.recognize import NOT_NAMES, _world_name
+from geomap.resolve import BROAD, _places, with_region
+
+# Up to three capitalised words: "Mareeba", "Bentley Park", "Mount Sheridan".
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’-][A-Za-z]+)?(?:[ \t]+[A-Z][a-z]+(?:['’-][A-Za-z]+)?){0,2}\b")
+LOCAL_CONFIDENCE = 0.5
+MIN_PLACES = 1  # places the article names in a region before its small names are read
+
+
+def local_names(text: str, mentions: list[Mention], fallback: Geocoder | None) -> list[Mention]:
+    """``mentions`` plus small places in the admin-1 regions the article's places already lie in."""
+    if fallback is None:
+        return mentions
+    places = {m.place.id: m.place for m in mentions if m.place is not None and m.place.kind not in BROAD}
+    regions = Counter((p.country, p.region) for p in places.values() if p.region)
+    home = {r for r, n in regions.items() if n >= MIN_PLACES}
+    if not home:
+        return mentions
+    taken = [(m.start, m.end) for m in mentions]
+    added: list[Mention] = []
+    for match in _CAPITALISED.finditer(text):
+        start, end = match.span()
+        if any(start < e and s < end for s, e in taken) or match.group().split()[0].lower() in NOT_NAMES:
+            continue
+        place = _local(match.group(), home, fallback)
+        if place is not None and _world_name(text, start, end, 0, located=True):
+            added.append(Mention(start, end, match.group(), with_region(place), LOCAL_CONFIDENCE,
+                                 "geonames (a small place in the article's region)"))
+    return sorted(mentions + added, key=lambda m: m.start) if added else mentions
+
+
+def _local(name: str, home: set[tuple[str | None, str | None]], fallback: Geocoder) -> Place | None:
+    here = [p for p in _places(fallback, name) if p.kind == "town" and (p.country, p.region) in home]
+    return max(here, key=lambda p: (p.population, p.id)) if here else None
