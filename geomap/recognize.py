@@ -112,6 +112,9 @@ def common_words() -> frozenset[str]:
 
 _PREV_WORD = re.compile(r"([A-Za-z][\w'’.-]*)[ \t]+$")
 _NEXT_WORD = re.compile(r"^[ \t]+([A-Za-z][\w'’-]*)")
+# "in Reading", "south of Cairns": right before a word-like name, these make it a place.
+_LOCATIVE_CUE = re.compile(r"\b(?:in|at|near|from|to|outside|via|(?:north|south|east|west)(?:-?(?:east|west))?\s+of)\s+$",
+                           re.I)
 _CUE = re.compile(r"\b(?:in|at|near|from|to|towards?|outside|around|into|across|of|via)\s+(?:the\s+)?$", re.I)
 _LINKS = frozenset(ARTICLES) | {"of", "de", "la", "le", "du", "del", "the", "upon", "on", "ez", "es", "ed", "bin"}
 
@@ -164,7 +167,7 @@ def _world_name(text: str, start: int, end: int, size: int, located: bool = Fals
         # "Nice", "Reading", "White House": words, unless right after "in"/"at" ("in the West" stays a word),
         # or a region or great city capitalised in mid-sentence ("Wisconsin, Michigan and ...": web2 lists
         # "michigan" as a card game), where the capital letter is the writer saying "name".
-        if re.search(r"\b(?:in|at|near|from|to|outside|via)\s+$", before, re.I):
+        if _LOCATIVE_CUE.search(before):
             return True
         return (size >= WORDLIKE_POPULATION and _MID_SENTENCE.search(before) is not None
                 and not all(t.lower() in PLAIN_WORDS for t in names))
