@@ -7,6 +7,7 @@ present, otherwise from what the text itself states (title line, byline, date).
 from __future__ import annotations
 
 import codecs
+import errno
 import logging
 import re
 from collections.abc import Iterable
@@ -39,15 +40,22 @@ def find_articles(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            # Symbolic links to folders are not followed (no loops); a link that leads nowhere is kept, so that
+            # reading it says why it is skipped.
+            files = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES
+                     and (p.is_file() or p.is_symlink() and not p.is_dir())]
             found.extend(sorted(files))
-        elif path.is_file():
+        elif path.is_file() or path.is_symlink():
             found.append(path)
         else:
             raise InputError(f"{path}: no such file or folder; give a folder of .txt/.md/.html articles")
     unique: dict[Path, Path] = {}
     for p in found:
-        unique.setdefault(p.resolve(), p)  # the same file named twice is read once
+        try:
+            key = p.resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop: read (and reported) on its own
+            key = p.absolute()
+        unique.setdefault(key, p)  # the same file named twice is read once
     found = list(unique.values())
     if not found:
         names = ", ".join(str(p) for p in paths)
@@ -223,6 +231,8 @@ def html_to_text(source: str) -> tuple[str, dict]:
     """Visible article text of an HTML page, and the metadata its markup states."""
     parser = _HTMLText()
     parser.feed(source)
+    if re.match(r"<[a-zA-Z/!?]", parser.rawdata):
+        parser.rawdata = ""  # a tag cut off by the end of the file is dropped, as browsers do, not read as text
     parser.close()
     meta: dict = {}
     title = " ".join("".join(parser.h1).split()) or " ".join("".join(parser.title).split())
@@ -306,15 +316,30 @@ def infer_metadata(text: str) -> dict:
 # --- reading ---------------------------------------------------------------
 
 
-def read_article(path: Path) -> Article:
-    """One file as an ``Article``; raises ``SkippedFile`` or ``ConfigError`` with the file named."""
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing before reading what is over ``MAX_BYTES`` (the size is checked, then capped)."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise SkippedFile(f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte article limit; split it")
-        data = path.read_bytes()
+            raise SkippedFile(f"{path}: {size / 2**20:.1f} MB is over the {MAX_BYTES // 2**20} MB article limit; "
+                              "split it into articles or remove it")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # a file that grew after stat() is still not read whole
+    except FileNotFoundError as err:
+        raise SkippedFile(f"{path}: no longer exists (moved or deleted while geomap was running, or a broken "
+                          "symbolic link); run the build again") from err
     except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise SkippedFile(f"{path}: symbolic link loop (it points back to itself); fix or remove the link") from err
         raise SkippedFile(f"{path}: cannot be read ({err.strerror or err}); check it exists and is readable") from err
+    if len(data) > MAX_BYTES:
+        raise SkippedFile(f"{path}: over the {MAX_BYTES // 2**20} MB article limit; split it into articles or remove it")
+    return data
+
+
+def read_article(path: Path) -> Article:
+    """One file as an ``Article``; raises ``SkippedFile`` or ``ConfigError`` with the file named."""
+    data = _read_bytes(path)
     if not data.strip():
         raise SkippedFile(f"{path}: empty file, nothing to read")
     text = decode(data, path)

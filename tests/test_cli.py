@@ -236,7 +236,7 @@ def _bad_front_matter(tmp_path, corpus):
 
 def _id_clash(tmp_path, corpus):
     folder = write_articles(tmp_path / "clash", {"story.md": ARTICLES["hawija.md"], "story.txt": ARTICLES["raqqa.txt"]})
-    return [folder], corpus["gazetteer"], (), ["same id 'story'", "story.md", "story.txt"]
+    return [folder], corpus["gazetteer"], (), ["(id 'story'): files that get the same article id", "story.md", "story.txt"]
 
 
 @pytest.mark.parametrize("case", [_missing, _empty, _binary_only, _strict, _bad_gazetteer, _missing_gazetteer,
