@@ -89,7 +89,7 @@ def test_unknown_front_matter_key_is_ignored_with_a_warning(tmp_path, caplog):
 @pytest.mark.parametrize("front, line, fragment", [
     ("title: T\nauthor: x: y\n", 3, "not valid YAML"),        # mapping value where none is allowed
     ("title: T\n  bad: indent\n", 3, "not valid YAML"),
-    ("title: T\nauthor: Jane\n\"url: x\n", 5, "not valid YAML"),  # unclosed quote, found at the closing ---
+    ("title: T\nauthor: Jane\n\"url: x\n", 4, "a quote opened on this line is never closed"),
     ("- a list\n- not a mapping\n", 2, "expected a mapping"),
 ])
 def test_front_matter_invalid_yaml_names_file_and_line(tmp_path, front, line, fragment):
