@@ -91,7 +91,8 @@ def decode(data: bytes, path: Path) -> str:
             text = data.decode("latin-1")
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
     if controls > 0.05 * min(len(text), 8192):
-        raise SkippedFile(f"{path}: looks like a binary file (control characters), not an article")
+        raise SkippedFile(f"{path}: looks like a binary file (control characters), not an article; "
+                          "remove it or convert it to text")
     return text
 
 
@@ -341,7 +342,7 @@ def read_article(path: Path) -> Article:
     """One file as an ``Article``; raises ``SkippedFile`` or ``ConfigError`` with the file named."""
     data = _read_bytes(path)
     if not data.strip():
-        raise SkippedFile(f"{path}: empty file, nothing to read")
+        raise SkippedFile(f"{path}: empty file, nothing to read; remove it or put the article text in it")
     text = decode(data, path)
     front, body = split_front_matter(text, path)
     suffix = path.suffix.lower()
@@ -350,7 +351,7 @@ def read_article(path: Path) -> Article:
     else:
         stated = infer_metadata(body)
     if not body.strip():
-        raise SkippedFile(f"{path}: no article text after the front matter/markup")
+        raise SkippedFile(f"{path}: no article text after the front matter/markup; add the text or remove the file")
     if stated.get("published") and not front.get("published"):
         try:
             stated["published"] = _iso_date(stated["published"], path, None)

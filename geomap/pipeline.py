@@ -112,7 +112,8 @@ def gather(inputs: list[str | Path], res: Resources, strict: bool = False) -> Co
     if strict and skipped:
         raise InputError(f"{len(skipped)} file(s) skipped and --strict is set; fix or remove them")
     if not articles:
-        raise InputError("no readable articles among " + ", ".join(str(p) for p in inputs))
+        raise InputError("no readable articles among " + ", ".join(str(p) for p in inputs)
+                         + "; the warnings above say why each file was skipped")
     ids: dict[str, list[str]] = {}
     for a in articles:
         ids.setdefault(a.id, []).append(a.path)

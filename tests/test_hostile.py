@@ -10,8 +10,6 @@ block early if JSON in a page is not escaped for HTML, a ``javascript:`` URL run
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,9 +18,6 @@ from geomap.pipeline import Resources, gather
 from geomap.site import write_site
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 
 # Each string must reach the reader as exactly this text.
 PLACE_NAME = 'Hawija<img src=x onerror="window.__pwned=11">'
@@ -71,21 +66,6 @@ ARTICLES = {
                   "</article></body></html>"),
 }
 INJECTED = ("img[src=x]", "iframe", "[onerror]", "[onload]", "[onmouseover]", "[onclick]", "a[href^='javascript:' i]")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = "Chromium not found: install it with `sudo apt-get install chromium` to run the browser tests"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
