@@ -136,6 +136,14 @@ def test_the_hostile_corpus_reaches_the_pages(site):
     assert (by_id["page"]["title"], by_id["evil"]["author"]) == (HTML_TITLE, AUTHOR)
 
 
+@pytest.mark.parametrize("markup", ["<img src=x", "<script>window.__pwned", "<svg onload", "<b onmouseover", "<iframe"])
+def test_no_page_carries_hostile_markup_verbatim(site, markup):
+    """Without a browser too: in HTML it is &lt;-escaped, in JavaScript \\u003c-escaped, never raw."""
+    for name in pages(site):
+        html = (site / name).read_text(encoding="utf-8")
+        assert markup not in html, name
+
+
 def test_no_script_runs_on_any_page_and_hostile_text_shows_as_text(browser, site):
     shown: dict[str, str] = {}
     for name in pages(site):
