@@ -75,11 +75,25 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+def _bomless_utf16(head: bytes) -> str | None:
+    """UTF-16 saved without a BOM: text in the Latin range has a NUL in every other byte, and only there."""
+    even, odd = head[0:len(head) - len(head) % 2:2], head[1:len(head) - len(head) % 2:2]
+    if len(even) < 8:
+        return None
+    for encoding, zeros, chars in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) == 0:
+            return encoding
+    return None
+
+
 def decode(data: bytes, path: Path) -> str:
-    """UTF-8 (or a BOM's encoding), then cp1252, then latin-1; refuses binary files."""
+    """UTF-8 (or a BOM's encoding, or UTF-16 without one), then cp1252, then latin-1; refuses binary files."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
+    encoding = _bomless_utf16(data[:8192])
+    if encoding:
+        return data.decode(encoding, errors="replace")
     if b"\x00" in data[:8192]:
         raise SkippedFile(f"{path}: looks like a binary file (NUL bytes), not an article; remove it or convert it to text")
     try:

@@ -277,6 +277,8 @@ TEXT = "Title Here\n\nFighting in Mosul – “quoted” café, Iraq’s north.\
     pytest.param(TEXT.encode("utf-16"), id="utf-16-bom-native"),
     pytest.param(codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), id="utf-16-le-bom"),
     pytest.param(codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), id="utf-16-be-bom"),
+    pytest.param(TEXT.encode("utf-16-le"), id="utf-16-le-without-bom"),
+    pytest.param(TEXT.encode("utf-16-be"), id="utf-16-be-without-bom"),
 ])
 def test_decoding(tmp_path, data):
     a = read_article(write(tmp_path, "a.txt", data))
