@@ -7,6 +7,7 @@ wrapped ``article_segments`` announces the temporary folder in a file and waits 
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -16,7 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+import geomap.site as site_module
+from geomap.cli import main
 from geomap.errors import OutputError
 from geomap.pipeline import Resources, gather
 from geomap.site import write_site
@@ -204,3 +208,22 @@ def test_unsafe_output_is_refused_before_any_temporary_folder(tmp_path):
     with pytest.raises(OutputError, match="is a file, not a folder"), atomic_folder(out, protect=[]):
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_full_disk_fails_with_a_message_and_keeps_the_old_site(workspace, old_site, monkeypatch):
+    site, before = old_site
+
+    def disk_full(root: Path) -> None:
+        (root / "partial.html").write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(site_module, "copy_assets", disk_full)
+    monkeypatch.setattr(Resources, "load", classmethod(lambda cls, *a, **k: workspace["resources"]))
+    result = CliRunner().invoke(main, ["build", str(workspace["articles"]), "--out", str(site),
+                                       "--gazetteer", str(workspace["gazetteer"])])
+    assert result.exit_code == 1
+    assert (f"{site}: cannot write the site (No space left on device); the previous site is unchanged; "
+            "check free space and permissions") in result.output
+    assert "Traceback" not in result.output
+    assert snapshot(site) == before
+    assert sorted(p.name for p in site.parent.iterdir()) == ["site"]

@@ -78,6 +78,10 @@ def atomic_folder(out: Path, protect: list[Path]) -> Iterator[Path]:
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:  # disk full, permissions: the user's to fix, not a traceback
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"{out}: cannot write the site ({err.strerror or err}); the previous site is unchanged; "
+                          "check free space and permissions") from err
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
