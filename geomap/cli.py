@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -76,6 +80,23 @@ def _fail(err: GeomapError) -> click.ClickException:
     return exc
 
 
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """SIGTERM (``kill``, a CI timeout) unwinds like Ctrl-C, so the half-built temporary folder is removed."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="geomap")
 @click.option("-v", "--verbose", is_flag=True, help="Say more about each stage.")
@@ -103,7 +124,8 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
         check_output(out, list(articles))
         res = Resources.load(gazetteer_path).with_online(_online(**online))
         corpus = gather(list(articles), res, strict=strict)
-        stats = write_site(corpus, out, protect=list(articles))
+        with _terminate_cleanly():
+            stats = write_site(corpus, out, protect=list(articles))
     except GeomapError as err:
         raise _fail(err) from None
     logging.getLogger("geomap").info(

@@ -76,6 +76,9 @@ def _construct_unique_keys(loader: _Loader, node: yaml.MappingNode) -> None:
             seen[key.value] = key.start_mark.line + 1
 
 
+_OPENED = {"a quoted scalar": "a quote", "a flow mapping": "a '{'", "a flow sequence": "a '['"}
+
+
 def parse_yaml(text: str, path: Path) -> object:
     """``safe_load`` with line numbers kept, no anchors/aliases (YAML bombs), friendly syntax errors."""
     try:
@@ -93,8 +96,14 @@ def parse_yaml(text: str, path: Path) -> object:
             loader.dispose()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
         problem = err.problem or str(err)
+        if ("end of stream" in problem or "<stream end>" in problem) and err.context and err.context_mark is not None:
+            # An unclosed quote or bracket is found at the end of the file; say where it was opened.
+            mark = err.context_mark
+            opened = err.context.removeprefix("while scanning ").removeprefix("while parsing ")
+            opened = _OPENED.get(opened, opened)
+            problem = f"{opened} opened on this line is never closed"
+        line = mark.line + 1 if mark else None
         if mark is not None and "\t" in problem + _line_at(text, mark.line):
             problem = "tab character: indent with spaces, not tabs"
         raise ConfigError(path, line, f"invalid YAML: {problem}") from err
@@ -171,7 +180,8 @@ def load(path: Path | str) -> Gazetteer:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise ConfigError(path, None, f"{size:,} bytes is over the {MAX_BYTES:,}-byte limit for a gazetteer")
+            raise ConfigError(path, None, f"{size:,} bytes is over the {MAX_BYTES:,}-byte limit for a gazetteer; "
+                                          "keep it to curated places (other names are looked up in GeoNames)")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as err:
         raise ConfigError(path, None, "gazetteer not found; pass --gazetteer PATH or create gazetteer.yaml") from err
@@ -270,9 +280,15 @@ def _entry(raw: object, path: Path, list_line: int) -> Entry:
     if gkey != "point":
         shape = make_line(coords) if gkey == "line" else make_polygon(coords)
         if gkey == "polygon" and not shape.is_valid:
-            raise fail(gkey, "the outline crosses itself; redraw it so that edges do not intersect")
+            raise fail(gkey, "the outline crosses itself; refused, not repaired (a guessed repair could move the "
+                                   "place): redraw it so that edges do not intersect")
         c = shape.representative_point() if gkey == "polygon" else shape.interpolate(0.5, normalized=True)
         lat, lon = round(c.y, 5), round(c.x, 5)
+    if _looks_swapped(lat, lon, country):
+        where = f"{[coords[0][0], coords[0][1]]} lies" if gkey == "point" else "lies"
+        swapped = f"[{coords[0][1]}, {coords[0][0]}] lies" if gkey == "point" else "it would lie, with each pair swapped,"
+        raise fail(gkey, f"{where} outside {country}, but {swapped} inside it: latitude and longitude look swapped; "
+                         "the order is [lat, lon]")
     for key in ("geonames", "population"):
         if key in raw and (isinstance(raw[key], bool) or not isinstance(raw[key], int) or raw[key] < 0):
             raise fail(key, f"expected a whole number, got {raw[key]!r}")
@@ -285,6 +301,20 @@ def _entry(raw: object, path: Path, list_line: int) -> Entry:
         population=raw.get("population", 0), geonames=raw.get("geonames"),
     )
     return Entry(place, tuple(a.strip() for a in aliases), raw.get("within"), raw.get("note"), line, dict(raw.key_lines))
+
+
+def _looks_swapped(lat: float, lon: float, country: str) -> bool:
+    """A place outside its stated country that would be inside it with latitude and longitude swapped."""
+    from geomap.regions import region_index  # loaded once per process; the build needs it anyway
+
+    if not -90 <= lon <= 90:
+        return False
+    index = region_index()
+    here = index.locate(lat, lon, tolerance_deg=0.05)
+    if here is not None and here.country == country:
+        return False
+    there = index.locate(lon, lat)
+    return there is not None and there.country == country
 
 
 def _coords(value: object, key: str, fail) -> tuple[tuple[float, float], ...]:
@@ -307,5 +337,6 @@ def _coords(value: object, key: str, fail) -> tuple[tuple[float, float], ...]:
         if len(coords) < 4:
             raise fail(key, f"a polygon needs at least 4 points (first repeated last), got {len(coords)}")
         if coords[0] != coords[-1]:
-            raise fail(key, f"the polygon is not closed: repeat the first point {list(coords[0])} as the last")
+            raise fail(key, f"the polygon is not closed; refused, not repaired: repeat the first point "
+                            f"{list(coords[0])} as the last")
     return coords

@@ -7,6 +7,7 @@ present, otherwise from what the text itself states (title line, byline, date).
 from __future__ import annotations
 
 import codecs
+import errno
 import logging
 import re
 from collections.abc import Iterable
@@ -39,15 +40,22 @@ def find_articles(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+            # Symbolic links to folders are not followed (no loops); a link that leads nowhere is kept, so that
+            # reading it says why it is skipped.
+            files = [p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES
+                     and (p.is_file() or p.is_symlink() and not p.is_dir())]
             found.extend(sorted(files))
-        elif path.is_file():
+        elif path.is_file() or path.is_symlink():
             found.append(path)
         else:
             raise InputError(f"{path}: no such file or folder; give a folder of .txt/.md/.html articles")
     unique: dict[Path, Path] = {}
     for p in found:
-        unique.setdefault(p.resolve(), p)  # the same file named twice is read once
+        try:
+            key = p.resolve()
+        except (OSError, RuntimeError):  # a symbolic link loop: read (and reported) on its own
+            key = p.absolute()
+        unique.setdefault(key, p)  # the same file named twice is read once
     found = list(unique.values())
     if not found:
         names = ", ".join(str(p) for p in paths)
@@ -67,11 +75,25 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+def _bomless_utf16(head: bytes) -> str | None:
+    """UTF-16 saved without a BOM: text in the Latin range has a NUL in every other byte, and only there."""
+    even, odd = head[0:len(head) - len(head) % 2:2], head[1:len(head) - len(head) % 2:2]
+    if len(even) < 8:
+        return None
+    for encoding, zeros, chars in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) == 0:
+            return encoding
+    return None
+
+
 def decode(data: bytes, path: Path) -> str:
-    """UTF-8 (or a BOM's encoding), then cp1252, then latin-1; refuses binary files."""
+    """UTF-8 (or a BOM's encoding, or UTF-16 without one), then cp1252, then latin-1; refuses binary files."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data.decode(encoding, errors="replace")
+    encoding = _bomless_utf16(data[:8192])
+    if encoding:
+        return data.decode(encoding, errors="replace")
     if b"\x00" in data[:8192]:
         raise SkippedFile(f"{path}: looks like a binary file (NUL bytes), not an article; remove it or convert it to text")
     try:
@@ -83,7 +105,8 @@ def decode(data: bytes, path: Path) -> str:
             text = data.decode("latin-1")
     controls = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
     if controls > 0.05 * min(len(text), 8192):
-        raise SkippedFile(f"{path}: looks like a binary file (control characters), not an article")
+        raise SkippedFile(f"{path}: looks like a binary file (control characters), not an article; "
+                          "remove it or convert it to text")
     return text
 
 
@@ -223,6 +246,8 @@ def html_to_text(source: str) -> tuple[str, dict]:
     """Visible article text of an HTML page, and the metadata its markup states."""
     parser = _HTMLText()
     parser.feed(source)
+    if re.match(r"<[a-zA-Z/!?]", parser.rawdata):
+        parser.rawdata = ""  # a tag cut off by the end of the file is dropped, as browsers do, not read as text
     parser.close()
     meta: dict = {}
     title = " ".join("".join(parser.h1).split()) or " ".join("".join(parser.title).split())
@@ -306,17 +331,32 @@ def infer_metadata(text: str) -> dict:
 # --- reading ---------------------------------------------------------------
 
 
-def read_article(path: Path) -> Article:
-    """One file as an ``Article``; raises ``SkippedFile`` or ``ConfigError`` with the file named."""
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing before reading what is over ``MAX_BYTES`` (the size is checked, then capped)."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise SkippedFile(f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte article limit; split it")
-        data = path.read_bytes()
+            raise SkippedFile(f"{path}: {size / 2**20:.1f} MB is over the {MAX_BYTES // 2**20} MB article limit; "
+                              "split it into articles or remove it")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # a file that grew after stat() is still not read whole
+    except FileNotFoundError as err:
+        raise SkippedFile(f"{path}: no longer exists (moved or deleted while geomap was running, or a broken "
+                          "symbolic link); run the build again") from err
     except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise SkippedFile(f"{path}: symbolic link loop (it points back to itself); fix or remove the link") from err
         raise SkippedFile(f"{path}: cannot be read ({err.strerror or err}); check it exists and is readable") from err
+    if len(data) > MAX_BYTES:
+        raise SkippedFile(f"{path}: over the {MAX_BYTES // 2**20} MB article limit; split it into articles or remove it")
+    return data
+
+
+def read_article(path: Path) -> Article:
+    """One file as an ``Article``; raises ``SkippedFile`` or ``ConfigError`` with the file named."""
+    data = _read_bytes(path)
     if not data.strip():
-        raise SkippedFile(f"{path}: empty file, nothing to read")
+        raise SkippedFile(f"{path}: empty file, nothing to read; remove it or put the article text in it")
     text = decode(data, path)
     front, body = split_front_matter(text, path)
     suffix = path.suffix.lower()
@@ -325,7 +365,7 @@ def read_article(path: Path) -> Article:
     else:
         stated = infer_metadata(body)
     if not body.strip():
-        raise SkippedFile(f"{path}: no article text after the front matter/markup")
+        raise SkippedFile(f"{path}: no article text after the front matter/markup; add the text or remove the file")
     if stated.get("published") and not front.get("published"):
         try:
             stated["published"] = _iso_date(stated["published"], path, None)

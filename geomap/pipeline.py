@@ -101,21 +101,27 @@ def gather(inputs: list[str | Path], res: Resources, strict: bool = False) -> Co
     files = find_articles(inputs)
     articles: list[Article] = []
     skipped: list[str] = []
-    for path in files:
+    started = time.perf_counter()
+    for n, path in enumerate(files, 1):
         try:
             articles.append(read_article(path))
         except SkippedFile as err:
             log.warning("skipped: %s", err)
             skipped.append(str(err))
+        if n % 1000 == 0 or n == len(files):
+            log.info("read %d/%d files (%.1fs)", n, len(files), time.perf_counter() - started)
     if strict and skipped:
         raise InputError(f"{len(skipped)} file(s) skipped and --strict is set; fix or remove them")
     if not articles:
-        raise InputError("no readable articles among " + ", ".join(str(p) for p in inputs))
-    ids = Counter(a.id for a in articles)
-    clash = sorted(i for i, n in ids.items() if n > 1)
-    if clash:
-        paths = [a.path for a in articles if a.id == clash[0]]
-        raise InputError(f"{' and '.join(paths)}: two articles get the same id {clash[0]!r}; rename one of them")
+        raise InputError("no readable articles among " + ", ".join(str(p) for p in inputs)
+                         + "; the warnings above say why each file was skipped")
+    ids: dict[str, list[str]] = {}
+    for a in articles:
+        ids.setdefault(a.id, []).append(a.path)
+    clashes = [f"{' and '.join(paths)} (id {i!r})" for i, paths in sorted(ids.items()) if len(paths) > 1]
+    if clashes:
+        raise InputError(f"{'; '.join(clashes)}: files that get the same article id (ids come from file "
+                         "names, folders and suffix left out); rename all but one of each")
     started = time.perf_counter()
     extractions = []
     for n, article in enumerate(articles, 1):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 GAZETTEER = ROOT / "gazetteer.yaml"
 EXAMPLES = ROOT / "examples" / "articles"
 SEEDS = ROOT.parent / "shared" / "corpus" / "seeds"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +31,22 @@ def seeds() -> Path:
     if not SEEDS.is_dir():
         pytest.skip(f"seed corpus not found at {SEEDS} (it lives in ../shared beside the repo)")
     return SEEDS
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (never a downloaded browser); skipped when missing, except under CI."""
+    if not Path(CHROMIUM).exists():
+        message = "Chromium not found: install it with `sudo apt-get install chromium` to run the browser tests"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture

@@ -236,7 +236,7 @@ def _bad_front_matter(tmp_path, corpus):
 
 def _id_clash(tmp_path, corpus):
     folder = write_articles(tmp_path / "clash", {"story.md": ARTICLES["hawija.md"], "story.txt": ARTICLES["raqqa.txt"]})
-    return [folder], corpus["gazetteer"], (), ["same id 'story'", "story.md", "story.txt"]
+    return [folder], corpus["gazetteer"], (), ["(id 'story'): files that get the same article id", "story.md", "story.txt"]
 
 
 @pytest.mark.parametrize("case", [_missing, _empty, _binary_only, _strict, _bad_gazetteer, _missing_gazetteer,
@@ -329,6 +329,17 @@ def test_output_project_folder_is_refused(runner, corpus, tmp_path):
     assert result.exit_code == 1
     assert "looks like a project folder" in result.output
     assert snapshot(project) == before
+
+
+def test_output_the_repository_root_is_refused(runner, corpus, tmp_path, monkeypatch):
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(tmp_path)  # so that it is refused as a project folder, not as the current folder
+    before = sorted(os.listdir(root))
+    result = build(runner, [corpus["articles"]], root, corpus["gazetteer"])
+    assert result.exit_code == 1
+    assert f"{root}: looks like a project folder; choose a dedicated folder such as --out site" in result.output
+    assert sorted(os.listdir(root)) == before
+    assert not [name for name in os.listdir(root.parent) if name.startswith(f".{root.name}.")]
 
 
 def test_existing_folder_without_manifest_is_refused(runner, corpus, tmp_path):

@@ -171,6 +171,32 @@ MALFORMED = [
                  ["population: expected a whole number"], id="population-not-a-number"),
     pytest.param(HEAD + PLACE + "extra: 1\n", 8, ["extra: unknown top-level key"], id="unknown-top-level-key"),
     pytest.param("version: 2\nplaces: []\n", 1, ["version: expected 1, got 2"], id="version-2"),
+    pytest.param(HEAD + PLACE.replace("[35.32, 43.77]", "[43.77, 35.32]"), 7,
+                 ["point: [43.77, 35.32] lies outside IQ, but [35.32, 43.77] lies inside it: latitude and longitude "
+                  "look swapped; the order is [lat, lon]"], id="swapped-point"),
+    pytest.param(HEAD + PLACE.replace("point: [35.32, 43.77]",
+                                      "polygon: [[40.0, 33.0], [40.0, 34.5], [43.0, 34.5], [43.0, 33.0], [40.0, 33.0]]"),
+                 7, ["polygon: lies outside IQ, but it would lie, with each pair swapped, inside it"], id="swapped-polygon"),
+    pytest.param(HEAD + PLACE.replace("name: Hawija", "name: 123"), 4, ["name: expected text, got a number"],
+                 id="name-a-number"),
+    pytest.param(HEAD + PLACE.replace("    kind: town\n", "    kind: town\n    aliases: Hawija\n"), 6,
+                 ["aliases: expected a list of names, got text"], id="aliases-text-not-list"),
+    pytest.param(HEAD + PLACE.replace("    kind: town\n", "    kind: town\n    aliases: [1, 2]\n"), 6,
+                 ["aliases: expected a list of names, got a list"], id="aliases-numbers"),
+    pytest.param(HEAD + PLACE.replace("[35.32, 43.77]", '"35.32, 43.77"'), 7, ["point: expected [lat, lon], got '35.32"],
+                 id="point-as-text"),
+    pytest.param(HEAD + PLACE.replace("[35.32, 43.77]", '["35.32", 43.77]'), 7,
+                 ["point: expected two numbers [lat, lon], got ['35.32', 43.77]"], id="latitude-as-text"),
+    pytest.param(HEAD + PLACE.replace("    kind: town\n", "    kind: town\n    geonames: true\n"), 6,
+                 ["geonames: expected a whole number, got True"], id="geonames-boolean"),
+    pytest.param(HEAD + PLACE.replace("    kind: town\n", "    kind: town\n    region: [Kirkuk]\n"), 6,
+                 ["region: expected text, got a list"], id="region-a-list"),
+    pytest.param(HEAD + PLACE.replace("[35.32, 43.77]", "[.nan, 43.77]"), 7, ["point: expected finite numbers"],
+                 id="latitude-nan"),
+    pytest.param("version: 1\nplaces:\n  - {id: hawija, name: Hawija\n", 3,
+                 ["invalid YAML: a '{' opened on this line is never closed"], id="unclosed-flow-mapping"),
+    pytest.param(HEAD + PLACE + "  - id: 'mosul\n", 8, ["invalid YAML: a quote opened on this line is never closed"],
+                 id="unclosed-quote"),
     pytest.param(HEAD + PLACE.replace("name: Hawija", "name: Hawija: Town"), 4, ["invalid YAML", "mapping values"],
                  id="syntax-error"),
 ]
@@ -291,3 +317,34 @@ def test_a_name_shared_within_one_country_is_refused_whatever_lies_between(tmp_p
     with pytest.raises(ConfigError) as info:
         load(write(tmp_path, HEAD + places))
     assert info.value.line == 5 and "also names 'foo-0'" in info.value.message
+
+
+# --- hostile files: YAML bombs and sizes ----------------------------------------------------------------------------
+
+
+def test_a_yaml_bomb_is_refused_at_its_first_alias_without_expanding(tmp_path):
+    """Billion laughs: 9 levels of 9 aliases would expand to 387 million strings; refused while parsing events."""
+    levels = "".join(f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" for n in range(1, 10))
+    path = write(tmp_path, "version: 1\nl0: &l0 lol\n" + levels + "places: *l9\n")
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(info.value) == f"{path}:3: YAML aliases (*name) are not allowed here; write the value out"
+
+
+@pytest.mark.parametrize("tag", ["!!python/object/apply:os.system ['echo pwned']", "!!python/name:os.system"])
+def test_python_tags_are_refused(tmp_path, tag):
+    path = write(tmp_path, HEAD + PLACE.replace("name: Hawija", f"name: {tag}"))
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert info.value.line == 4
+    assert "invalid YAML: could not determine a constructor for the tag" in info.value.message
+
+
+def test_a_gazetteer_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    path = write(tmp_path, VALID)
+    with path.open("ab") as fh:
+        fh.truncate(6 * 1024 * 1024)  # sparse: 6 MB that cost no disk, and would be NUL bytes if read
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(info.value) == (f"{path}: 6,291,456 bytes is over the 5,242,880-byte limit for a gazetteer; "
+                               "keep it to curated places (other names are looked up in GeoNames)")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import codecs
 import logging
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from hypothesis import strategies as st
 
 from geomap.dates import find_dates
 from geomap.errors import ConfigError, InputError
-from geomap.ingest import SkippedFile, find_articles, read_article, slug
+from geomap.ingest import MAX_BYTES, SkippedFile, find_articles, read_article, slug
 from geomap.model import Article
 
 
@@ -86,7 +89,7 @@ def test_unknown_front_matter_key_is_ignored_with_a_warning(tmp_path, caplog):
 @pytest.mark.parametrize("front, line, fragment", [
     ("title: T\nauthor: x: y\n", 3, "not valid YAML"),        # mapping value where none is allowed
     ("title: T\n  bad: indent\n", 3, "not valid YAML"),
-    ("title: T\nauthor: Jane\n\"url: x\n", 5, "not valid YAML"),  # unclosed quote, found at the closing ---
+    ("title: T\nauthor: Jane\n\"url: x\n", 4, "a quote opened on this line is never closed"),
     ("- a list\n- not a mapping\n", 2, "expected a mapping"),
 ])
 def test_front_matter_invalid_yaml_names_file_and_line(tmp_path, front, line, fragment):
@@ -274,6 +277,8 @@ TEXT = "Title Here\n\nFighting in Mosul – “quoted” café, Iraq’s north.\
     pytest.param(TEXT.encode("utf-16"), id="utf-16-bom-native"),
     pytest.param(codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), id="utf-16-le-bom"),
     pytest.param(codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), id="utf-16-be-bom"),
+    pytest.param(TEXT.encode("utf-16-le"), id="utf-16-le-without-bom"),
+    pytest.param(TEXT.encode("utf-16-be"), id="utf-16-be-without-bom"),
 ])
 def test_decoding(tmp_path, data):
     a = read_article(write(tmp_path, "a.txt", data))
@@ -318,7 +323,7 @@ def test_unusable_files_are_skipped_with_their_path(tmp_path, name, data, fragme
 
 def test_missing_file_is_skipped(tmp_path):
     path = tmp_path / "gone.txt"
-    with pytest.raises(SkippedFile, match="cannot be read") as info:
+    with pytest.raises(SkippedFile, match="no longer exists") as info:
         read_article(path)
     assert str(path) in str(info.value)
 
@@ -438,3 +443,111 @@ def test_an_unreadable_date_in_page_markup_is_ignored(tmp_path, caplog):
     a = read_article(write(tmp_path, "scraped.html", page + "</body></html>"))
     assert a.published is None and a.title == "T"
     assert "20171008" in caplog.text
+
+
+# --- faults: each bad input gets a message naming the file and what to do -------------------------------------------
+
+REAL_PNG = Path(__file__).resolve().parent.parent / "docs" / "map.png"  # a real image, renamed .txt below
+
+
+def test_a_real_png_renamed_txt_is_skipped_as_binary(tmp_path):
+    path = write(tmp_path, "photo.txt", REAL_PNG.read_bytes())
+    with pytest.raises(SkippedFile) as info:
+        read_article(path)
+    assert str(info.value) == (f"{path}: looks like a binary file (NUL bytes), not an article; "
+                               "remove it or convert it to text")
+
+
+HOSTILE_HTML = [
+    pytest.param('<p onclick="HANDLER()" onmouseover=\'HANDLER()\'>Fighting in Mosul.</p>', id="inline-handlers"),
+    pytest.param('<p>Fighting in Mosul.</p><script>SCRIPT()</script><style>p{STYLE:1}</style>', id="script-style"),
+    pytest.param('<p>Fighting in Mosul.</p><iframe src="javascript:HANDLER()">IFRAME</iframe>', id="iframe"),
+    pytest.param('<p>Fighting in Mosul.</p><script>document.write("</p>SCRIPT");</script>', id="script-closing-tag-text"),
+    pytest.param('<p>Fighting in <b>Mosul.</p></b><div><span>', id="unclosed-and-misnested"),
+    pytest.param('<p>Fighting in Mosul.</p><script>SCRIPT() /* never closed', id="unclosed-script"),
+    pytest.param('<p>Fighting in Mosul.</p><!-- COMMENT <script>SCRIPT()</script> -->', id="comment"),
+    pytest.param('<p>Fighting in Mosul.</p><img src=x onerror=HANDLER()><svg onload=HANDLER()>SVG</svg>',
+                 id="img-svg-handlers"),
+    pytest.param('<p>Fighting in Mosul.</p><a href="javascript:HANDLER()" <p broken attr="x>', id="broken-tag"),
+    pytest.param('<p>Fighting in Mosul.</p><![CDATA[ IFRAME ]]><!DOCTYPE junk><?php HANDLER() ?>', id="odd-markup"),
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_HTML)
+def test_hostile_and_broken_html_gives_only_visible_text(tmp_path, body):
+    a = read_article(write(tmp_path, "page.html", f"<html><head><title>T</title></head><body>{body}</body></html>"))
+    assert "Fighting in" in a.text and "Mosul." in a.text
+    for code in ("HANDLER", "SCRIPT", "STYLE", "IFRAME", "SVG", "COMMENT", "<script", "onclick", "onerror"):
+        assert code not in a.text
+
+
+def test_a_50_mb_article_is_refused_before_it_is_read(tmp_path):
+    """Peak memory is measured in a fresh process: refusing a 50 MB file must not load it."""
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as fh:
+        fh.write(b"Fighting in Mosul. " * 1000)
+        fh.truncate(50 * 2**20)  # the rest is a sparse hole of NUL bytes: 50 MB that cost no disk
+    script = (
+        "import resource, sys\n"
+        "from pathlib import Path\n"
+        "from geomap.ingest import SkippedFile, read_article\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        "    read_article(Path(sys.argv[1]))\n"
+        "except SkippedFile as err:\n"
+        "    print(err)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(big)], capture_output=True, text=True, check=True)
+    message, grown_kib = done.stdout.splitlines()
+    assert message == f"{big}: 50.0 MB is over the 20 MB article limit; split it into articles or remove it"
+    assert int(grown_kib) < 5 * 1024  # the peak grew by less than 5 MB: the 50 MB were never read
+
+
+def test_a_file_that_grows_after_its_size_was_checked_is_not_read_whole(tmp_path, monkeypatch):
+    path = write(tmp_path, "growing.txt", b"Fighting in Mosul.\n")
+    with path.open("ab") as fh:
+        fh.truncate(MAX_BYTES + 10)
+    real_stat = Path.stat
+    monkeypatch.setattr(Path, "stat", lambda self, **kw: os.stat_result((0,) * 6 + (19,) + (0,) * 3)
+                        if self == path else real_stat(self, **kw))
+    with pytest.raises(SkippedFile, match="over the 20 MB article limit") as info:
+        read_article(path)
+    assert str(info.value).startswith(str(path))
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda d: (d / "self.txt").symlink_to("self.txt"), "symbolic link loop (it points back to itself); fix or remove"),
+    (lambda d: ((d / "ping.txt").symlink_to("pong.txt"), (d / "pong.txt").symlink_to("ping.txt")),
+     "symbolic link loop"),
+    (lambda d: (d / "dangling.txt").symlink_to("nowhere.txt"), "no longer exists (moved or deleted while geomap was "
+                                                                "running, or a broken symbolic link); run the build again"),
+])
+def test_symbolic_link_loops_and_broken_links_are_found_and_skipped_with_a_reason(tmp_path, make, fragment):
+    write(tmp_path, "good.txt", "Title\n\nFighting in Mosul.\n")
+    make(tmp_path)
+    found = find_articles([tmp_path])
+    assert tmp_path / "good.txt" in found and len(found) >= 2  # the bad link is listed, so that it is reported
+    for path in found:
+        if path.name == "good.txt":
+            continue
+        with pytest.raises(SkippedFile) as info:
+            read_article(path)
+        assert str(info.value).startswith(f"{path}: {fragment}")
+
+
+def test_a_folder_link_loop_is_not_followed(tmp_path):
+    write(tmp_path, "sub/a.txt", "Title\n\nFighting in Mosul.\n")
+    (tmp_path / "sub" / "back").symlink_to("..", target_is_directory=True)
+    (tmp_path / "sub" / "again.txt").symlink_to(tmp_path / "sub", target_is_directory=True)
+    assert find_articles([tmp_path]) == [tmp_path / "sub" / "a.txt"]
+
+
+def test_front_matter_yaml_bomb_is_refused_without_expanding(tmp_path):
+    levels = "".join(f"l{n}: &l{n} [*l{n - 1}, *l{n - 1}, *l{n - 1}, *l{n - 1}, *l{n - 1}, *l{n - 1}, *l{n - 1}]\n"
+                     for n in range(1, 10))
+    path = write(tmp_path, "bomb.md", "---\nl0: &l0 lol\n" + levels + "title: *l9\n---\nBody.\n")
+    with pytest.raises(ConfigError) as info:
+        read_article(path)
+    assert str(info.value) == (f"{path}:3: front matter is not valid YAML: YAML aliases (*name) are not allowed here; "
+                               "write the value out")

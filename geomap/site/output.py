@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +19,8 @@ from pathlib import Path
 from geomap.errors import OutputError
 
 MANIFEST = ".geomap-manifest.json"
+
+log = logging.getLogger(__name__)
 
 
 def check_output(out: Path, protect: list[Path]) -> None:
@@ -45,11 +49,16 @@ def check_output(out: Path, protect: list[Path]) -> None:
 
 @contextmanager
 def atomic_folder(out: Path, protect: list[Path]) -> Iterator[Path]:
-    """Yield a fresh temporary folder; on success it replaces ``out``, on failure it is removed."""
+    """Yield a fresh temporary folder; on success it replaces ``out``, on failure it is removed.
+
+    The temporary folders carry the builder's process id, so a later build can tell the leftovers of a
+    killed build (SIGKILL, power loss) from those of a build still running, and clean them.
+    """
     check_output(out, protect)
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+    recover_interrupted(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=parent))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a site is meant to be read
@@ -58,20 +67,61 @@ def atomic_folder(out: Path, protect: list[Path]) -> Iterator[Path]:
         _write_manifest(tmp)
         old = None
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=parent))
             os.rmdir(old)
             os.replace(out, old)
         try:
             os.replace(tmp, out)
-        except OSError:
-            if old is not None:
+        except BaseException:  # a failed rename or Ctrl-C between the two renames
+            if old is not None and not out.exists():
                 os.replace(old, out)  # put the previous site back
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:  # disk full, permissions: the user's to fix, not a traceback
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"{out}: cannot write the site ({err.strerror or err}); the previous site is unchanged; "
+                          "check free space and permissions") from err
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def recover_interrupted(out: Path) -> list[Path]:
+    """Clean what a killed build left beside ``out``; returns the folders removed or restored.
+
+    Only geomap's own ``.<name>.tmp-<pid>-*`` and ``.<name>.old-<pid>-*`` folders of processes that are gone
+    are touched. A build killed between its two renames leaves the previous site as ``.old-``: it is put back.
+    """
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        return []
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.(tmp|old)-(\d+)-[^/]+$")
+    found = []
+    for entry in sorted(parent.iterdir()):
+        m = pattern.match(entry.name)
+        if not m or not entry.is_dir() or entry.is_symlink() or _alive(int(m.group(2))):
+            continue
+        if m.group(1) == "old" and not out.exists() and (entry / MANIFEST).is_file():
+            os.replace(entry, out)
+            log.warning("%s: restored the previous site from %s, left by an interrupted build", out, entry.name)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+            log.warning("%s: removed %s, left by an interrupted build (process %s)", out, entry.name, m.group(2))
+        found.append(entry)
+    return found
 
 
 def _write_manifest(root: Path) -> None:
