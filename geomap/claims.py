@@ -188,7 +188,9 @@ _CONTEXT_ONLY = re.compile(r"\bborder\s+(?:with|of)\s+$|\bother\s+than\s+$|"
                            r"\bbetween\s+(?:the\s+)?(?:[\w.'’-]+\s+and\s+(?:the\s+)?)?$", re.I)
 
 
-_LANDMARK = re.compile(r"\b(?:north|south|east|west)(?:[\s-]?(?:east|west))?(?:ern)?\s+of\s+(?:the\s+)?$", re.I)
+# "west of Kirkuk", "on the banks of the Euphrates", "located near Mosul": where the site is, not a second site.
+_LANDMARK = re.compile(r"(?:\b(?:north|south|east|west)(?:[\s-]?(?:east|west))?(?:ern)?\s+of|\bbanks?\s+of|"
+                       r"\b(?:located|situated|lying|lies)\s+(?:on|in|near|along|by|at))\s+(?:the\s+)?$", re.I)
 
 
 def role(text: str, start: int, sentence_start: int) -> str:

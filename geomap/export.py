@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from geomap.clusters import ClaimCluster
 from geomap.model import Claim, Extraction, Mention, Place
 
 
@@ -52,3 +53,17 @@ def article_record(x: Extraction, duplicate_of: str | None) -> dict:
         "claims": [claim_record(c, a.text) for c in x.claims],
         "focus": focus,
     }
+
+
+def cluster_record(cluster: ClaimCluster, extractions: dict[str, Extraction]) -> dict:
+    """One cluster of ``site/data/clusters.json``: each member carries its claim, outlet and date to compare side by side.
+
+    ``extractions`` maps article id -> extraction.
+    """
+    members = []
+    for ref in cluster.members:
+        x = extractions[ref.article]
+        members.append({**claim_record(x.claims[ref.index], x.article.text), "article": ref.article, "claim": ref.index,
+                        "place": ref.place, "outlet": x.article.outlet, "published": x.article.published})
+    return {"id": cluster.id, "place": cluster.place, "event": cluster.event, "outlets": list(cluster.outlets),
+            "disagreements": list(cluster.disagreements), "members": members}

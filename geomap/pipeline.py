@@ -13,6 +13,7 @@ from pathlib import Path
 
 from geomap import gazetteer as gazetteer_mod
 from geomap.claims import extract_claims
+from geomap.clusters import ClaimCluster, cluster_claims
 from geomap.errors import InputError
 from geomap.geocoders import GazetteerGeocoder, OfflineGeoNames
 from geomap.geocoders.geonames import WorldNames
@@ -90,6 +91,7 @@ class Corpus:
     skipped: list[str] = field(default_factory=list)
     gazetteer: gazetteer_mod.Gazetteer | None = None
     inputs: list[str] = field(default_factory=list)
+    clusters: tuple[ClaimCluster, ...] = ()  # claims several articles make about one event; copies left out
 
     def original(self, article_id: str) -> Article | None:
         """The earlier copy of a syndicated article, or None for an original."""
@@ -130,4 +132,8 @@ def gather(inputs: list[str | Path], res: Resources, strict: bool = False) -> Co
             log.info("extracted %d/%d articles (%.1fs)", n, len(articles), time.perf_counter() - started)
     if res.online is not None:
         res.online.report()
-    return Corpus(extractions, find_duplicates(articles), skipped, res.gazetteer, [str(p) for p in inputs])
+    duplicates = find_duplicates(articles)
+    clusters = cluster_claims(extractions, duplicates)
+    log.info("%d claim cluster(s) across articles, %d with disagreements", len(clusters),
+             sum(1 for c in clusters if c.disagreements))
+    return Corpus(extractions, duplicates, skipped, res.gazetteer, [str(p) for p in inputs], clusters)

@@ -15,7 +15,9 @@ from geomap.pipeline import Resources
 ROOT = Path(__file__).resolve().parent.parent
 GAZETTEER = ROOT / "gazetteer.yaml"
 EXAMPLES = ROOT / "examples" / "articles"
-SEEDS = ROOT.parent / "shared" / "corpus" / "seeds"
+# ../shared beside the repo; from a git worktree (../wt/<name>) the nearest ancestor that has it.
+SEEDS = next((p / "shared" / "corpus" / "seeds" for p in ROOT.parents if (p / "shared" / "corpus" / "seeds").is_dir()),
+             ROOT.parent / "shared" / "corpus" / "seeds")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from geomap.export import article_record, claim_record, json_line, place_record
+from geomap.export import article_record, claim_record, cluster_record, json_line, place_record
 from geomap.model import Claim, Extraction
 from geomap.pipeline import Corpus
 from geomap.site.assets import copy_assets
@@ -86,6 +86,8 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
             encoding="utf-8")
         (data / "claims.geojson").write_text(json_line(claims_geojson(corpus)), encoding="utf-8")
         (data / "claims.csv").write_text(claims_csv(corpus), encoding="utf-8")
+        by_id = {x.article.id: x for x in corpus.extractions}
+        (data / "clusters.json").write_text(json_line([cluster_record(c, by_id) for c in corpus.clusters]), encoding="utf-8")
     return {"claims": sum(v.claim_count for v in views), "places": len(views)}
 
 

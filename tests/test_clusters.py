@@ -1,0 +1,175 @@
+"""Claim clusters across articles: hand-built extractions for each rule, then the seed corpus end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from geomap.clusters import ClaimCluster, ClaimRef, cluster_claims, contains, date_window, dates_compatible
+from geomap.export import cluster_record
+from geomap.model import Article, Claim, Extraction, Mention, Place, Quantity
+from geomap.pipeline import gather
+from geomap.site import write_site
+
+HAWIJA = Place("hawija", "Hawija", 35.3259, 43.7727, "town", "IQ", "gazetteer", region="At-Ta'mim")
+ABBASI = Place("abbasi", "Al-Abbasi", 35.4, 43.9, "town", "IQ", "gazetteer", region="At-Ta'mim")
+KIRKUK_GOV = Place("kirkuk-governorate", "Kirkuk Governorate", 35.4, 44.3, "region", "IQ", "gazetteer",
+                   region="At-Ta'mim")
+MOSUL = Place("mosul", "Mosul", 36.335, 43.1189, "city", "IQ", "gazetteer", region="Ninawa")
+IRAQ = Place("iraq", "Iraq", 33.27, 43.1, "country", "IQ", "gazetteer")
+# A curated area polygon around Hawija, and a line passing a few km from it.
+POCKET = Place("hawija-pocket", "Hawija pocket", 35.3, 43.7, "area", "IQ", "gazetteer", geometry="polygon",
+               coords=((35.1, 43.4), (35.6, 43.4), (35.6, 44.0), (35.1, 44.0)))
+ROAD = Place("road", "Hawija road", 35.3, 43.8, "border", "IQ", "gazetteer", geometry="line",
+             coords=((35.35, 43.0), (35.35, 44.5)))
+
+
+def extraction(aid: str, outlet: str | None, *claims: tuple) -> Extraction:
+    """An article whose claims are (event, [(place, role)], actors, [(value, kind)], date, precision)."""
+    mentions, built = [], []
+    for event, places, actors, counts, when, precision in claims:
+        for p, _ in places:
+            mentions.append(Mention(0, 1, p.name, p, 0.9))
+        built.append(Claim(0, 1, event, tuple(p.id for p, _ in places), tuple(actors),
+                           tuple(Quantity(str(v), v, k) for v, k in counts), when,
+                           roles=tuple(r for _, r in places), time_precision=precision))
+    return Extraction(Article(aid, f"{aid}.txt", "x", outlet=outlet), tuple(mentions), tuple(built), None)
+
+
+def surrender(count: float | None = None, actors=("ISIS",), when=None, precision=None, place=HAWIJA, role="site"):
+    return ("surrender", [(place, role)], actors, [(count, "surrendered")] if count else [], when, precision)
+
+
+def one(clusters) -> ClaimCluster:
+    assert len(clusters) == 1, clusters
+    return clusters[0]
+
+
+def test_agreeing_numbers_are_not_a_disagreement():
+    c = one(cluster_claims([extraction("a", "Reuters", surrender(100)), extraction("b", "AFP", surrender(150))], {}))
+    assert c == ClaimCluster("hawija-surrender-1", "hawija", "surrender",
+                             (ClaimRef("b", 0, "hawija"), ClaimRef("a", 0, "hawija")), ("AFP", "Reuters"), ())
+
+
+def test_numbers_far_apart_are_a_disagreement():
+    c = one(cluster_claims([extraction("a", "Reuters", surrender(12)), extraction("b", "AFP", surrender(1000))], {}))
+    assert c.disagreements == ("quantities",)
+
+
+def test_numbers_of_different_kinds_are_not_compared():
+    killed = ("surrender", [(HAWIJA, "site")], ("ISIS",), [(3, "killed")], None, None)
+    c = one(cluster_claims([extraction("a", "Reuters", surrender(500)), extraction("b", "AFP", killed)], {}))
+    assert c.disagreements == ()
+
+
+def test_different_actors_are_a_disagreement_more_detail_is_not():
+    a = extraction("a", "Reuters", surrender(actors=("ISIS", "Peshmerga")))
+    b = extraction("b", "AFP", surrender(actors=("ISIS",)))
+    c = extraction("c", "SANA", surrender(actors=("ISIS", "Iraqi security forces")))
+    assert one(cluster_claims([a, b], {})).disagreements == ()
+    assert one(cluster_claims([a, b, c], {})).disagreements == ("actors",)
+
+
+def test_dates_beyond_the_window_make_separate_clusters():
+    early = [extraction(i, i, surrender(when="2017-10-01", precision="day")) for i in ("a", "b")]
+    late = [extraction(i, i, surrender(when="2017-10-20", precision="day")) for i in ("c", "d")]
+    clusters = cluster_claims([*early, *late], {})
+    assert [(c.id, [m.article for m in c.members]) for c in clusters] == [
+        ("hawija-surrender-1", ["a", "b"]), ("hawija-surrender-2", ["c", "d"])]
+
+
+def test_an_undated_claim_joins_a_dated_one_and_a_day_apart_is_flagged():
+    a = extraction("a", "A", surrender(when="2017-10-05", precision="day"))
+    b = extraction("b", "B", surrender())
+    c = extraction("c", "C", surrender(when="2017-10-06", precision="day"))
+    cluster = one(cluster_claims([a, b, c], {}))
+    assert [m.article for m in cluster.members] == ["a", "c", "b"]  # undated last
+    assert cluster.disagreements == ("dates",)
+
+
+def test_week_and_month_precision_widen_the_window():
+    assert dates_compatible(date_window("2017-10-24", "week"), date_window("2017-10-29", "day"))
+    assert not dates_compatible(date_window("2017-10-24", "day"), date_window("2017-10-29", "day"))
+    assert dates_compatible(date_window("2017-09-01", "month"), date_window("2017-09-30", "day"))
+    assert not dates_compatible(date_window("2017-09-01", "month"), date_window("2017-10-02", "day"))
+    assert dates_compatible(None, date_window("2017-10-02", "day"))
+
+
+def test_a_town_inside_a_region_claim_is_grouped():
+    a = extraction("a", "A", surrender(place=KIRKUK_GOV))
+    b = extraction("b", "B", surrender(place=HAWIJA))
+    cluster = one(cluster_claims([a, b], {}))
+    assert cluster.place == "hawija"  # the most specific place names the cluster
+    assert {m.place for m in cluster.members} == {"hawija", "kirkuk-governorate"}
+
+
+def test_a_region_claim_does_not_chain_two_towns_together():
+    xs = [extraction(i, i, surrender(place=p)) for i, p in (("a", HAWIJA), ("b", KIRKUK_GOV), ("c", ABBASI))]
+    clusters = cluster_claims(xs, {})
+    assert [sorted(m.article for m in c.members) for c in clusters] == [["a", "b"]]
+
+
+def test_curated_area_and_line_contain_what_lies_on_them():
+    assert contains(POCKET, HAWIJA) and not contains(POCKET, MOSUL)
+    assert contains(ROAD, HAWIJA) and not contains(ROAD, MOSUL)
+    assert not contains(HAWIJA, POCKET) and not contains(MOSUL, HAWIJA)
+    assert not contains(IRAQ, HAWIJA)  # a country is too coarse to say two claims are one event
+
+
+def test_other_places_events_and_roles_stay_apart():
+    a = extraction("a", "A", surrender(place=MOSUL), ("flight", [(HAWIJA, "origin")], (), [], None, None))
+    b = extraction("b", "B", surrender(), ("flight", [(HAWIJA, "origin")], (), [], None, None))
+    assert cluster_claims([a, b], {}) == ()
+
+
+def test_one_article_alone_is_not_a_cluster():
+    assert cluster_claims([extraction("a", "A", surrender(12), surrender(1000))], {}) == ()
+
+
+def test_a_syndicated_copy_is_not_a_second_voice():
+    original = extraction("a", "Global Research", surrender(12))
+    copy = extraction("b", "Other Outlet", surrender(12))
+    assert cluster_claims([original, copy], {"b": "a.txt"}) == ()
+    third = extraction("c", "AFP", surrender(1000))
+    cluster = one(cluster_claims([original, copy, third], {"b": "a.txt"}))
+    assert cluster.outlets == ("AFP", "Global Research")
+    assert [m.article for m in cluster.members] == ["c", "a"]
+
+
+def test_clusters_are_deterministic_whatever_the_input_order():
+    xs = [extraction(i, o, surrender(n)) for i, o, n in (("a", "A", 12), ("b", "B", 100), ("c", "C", 1000))]
+    assert cluster_claims(xs, {}) == cluster_claims(xs[::-1], {})
+
+
+# --- the seed corpus -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus(resources, seeds):
+    return gather([seeds], resources)
+
+
+def test_hawija_surrenders_from_both_stories_disagree(corpus):
+    (hawija,) = [c for c in corpus.clusters if c.place == "hawija" and c.event == "surrender"]
+    by_id = {x.article.id: x for x in corpus.extractions}
+    assert {m.article[:3] for m in hawija.members} == {"000", "002"}  # the copy 001 is not a second voice
+    values = sorted(q.value for m in hawija.members for q in by_id[m.article].claims[m.index].quantities)
+    assert values == [12, 100, 1000]
+    assert "quantities" in hawija.disagreements
+    assert len(hawija.outlets) == 2
+
+
+def test_clusters_json_is_written_and_stable(corpus, tmp_path):
+    write_site(corpus, tmp_path / "a", [])
+    write_site(corpus, tmp_path / "b", [])
+    raw = (tmp_path / "a" / "data" / "clusters.json").read_bytes()
+    assert raw == (tmp_path / "b" / "data" / "clusters.json").read_bytes()
+    records = json.loads(raw)
+    by_id = {x.article.id: x for x in corpus.extractions}
+    assert records == [cluster_record(c, by_id) for c in corpus.clusters]
+    hawija = next(r for r in records if r["place"] == "hawija")
+    assert hawija["disagreements"] == ["quantities"]
+    texts = [m["text"] for m in hawija["members"]]
+    assert any("dozens" in t for t in texts) and any("more than one thousand" in t for t in texts)
+    assert {m["outlet"] for m in hawija["members"]} == {"Global Research", None}
