@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from geomap import lexicon
 from geomap.claims import attribution, claim_date, extract_claims, quantities
 from geomap.model import Article, Mention, Place
+from geomap.pipeline import gather
 
 
 @pytest.mark.parametrize("text, value, kind", [
@@ -69,7 +71,7 @@ def claims_for(sentence: str, names: list[tuple[str, str]], published: str = "20
     return extract_claims(article, sorted(mentions, key=lambda m: m.start))
 
 
-@pytest.mark.parametrize("sentence, names, event", [
+EVENT_CASES = [
     ("Iraqi forces recaptured Tal Afar in just 11 days.", [("Tal Afar", "tal-afar")], "capture"),
     ("Warplanes carried out air strikes on Hajin overnight.", [("Hajin", "hajin")], "airstrike"),
     ("Artillery shelled the outskirts of Hama.", [("Hama", "hama")], "shelling"),
@@ -88,7 +90,11 @@ def claims_for(sentence: str, names: list[tuple[str, str]], published: str = "20
     ("Five people were killed in Kirkuk.", [("Kirkuk", "kirkuk")], "killing"),
     ("ISIS members are surrendering in dozens in their stronghold in Hawija.", [("Hawija", "hawija")], "surrender"),
     ("Hundreds surrendered in the liberated town of Hawija.", [("Hawija", "hawija")], "surrender"),
-])
+    ("The ministry announced that Mosul was calm.", [("Mosul", "mosul")], "statement"),
+]
+
+
+@pytest.mark.parametrize("sentence, names, event", EVENT_CASES)
 def test_event_types(sentence, names, event):
     claims = claims_for(sentence, names)
     assert len(claims) == 1
@@ -136,3 +142,90 @@ def test_a_headline_above_the_text_is_not_counted_again():
     article = Article("c", "c.txt", text, title="Iraqi forces capture Hawija")
     mentions = [Mention(m, m + 6, "Hawija", place("hawija"), 0.9) for m in (21, 50)]
     assert [c.start for c in extract_claims(article, mentions)] == [29]
+
+
+@pytest.mark.parametrize("sentence", ["The army attacked Rawa, located on the banks of the Euphrates.",
+                                      "The army attacked Rawa, situated along the Euphrates."])
+def test_a_landmark_only_says_where_the_site_is(sentence):
+    (claim,) = claims_for(sentence, [("Rawa", "rawa"), ("Euphrates", "euphrates")])
+    assert (claim.event, claim.places) == ("offensive", ("rawa",))
+
+
+def test_every_event_type_of_the_lexicon_is_covered_by_a_sentence():
+    """'other' has no trigger word: a sentence without one makes no claim (tested above)."""
+    assert {label for label, _ in lexicon.events().entries} == {case[2] for case in EVENT_CASES}
+
+
+# --- the seed corpus: the issue's "Done means" ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_corpus(resources, seeds):
+    return gather([seeds], resources)
+
+
+def seed_claim(corpus, article: str, fragment: str):
+    """The one claim of an article (by id prefix) whose sentence holds ``fragment``."""
+    x = next(x for x in corpus.extractions if x.article.id.startswith(article))
+    found = [c for c in x.claims if fragment in x.article.text[c.start:c.end]]
+    assert len(found) == 1, f"{len(found)} claims of {x.article.id} hold {fragment!r}"
+    return found[0]
+
+
+def site_of(claim) -> list[str]:
+    return [p for p, r in zip(claim.places, claim.roles, strict=True) if r == "site"]
+
+
+def test_seed_hawija_surrenders_with_their_numbers(seed_corpus):
+    dozens = seed_claim(seed_corpus, "000", "surrendering in dozens")
+    thousand = seed_claim(seed_corpus, "002", "more than one thousand")
+    for claim, value in ((dozens, 12), (thousand, 1000)):
+        assert claim.event == "surrender" and "hawija" in site_of(claim)
+        assert [(q.value, q.kind) for q in claim.quantities] == [(value, "surrendered")]
+    assert thousand.date is None  # "Last week", but the article gives no publication date to count back from
+
+
+def test_seed_tal_afar_captured_in_just_11_days(seed_corpus):
+    claim = seed_claim(seed_corpus, "000", "in just 11 days")
+    assert (claim.event, site_of(claim), claim.quantities) == ("capture", ["tal-afar"], ())
+
+
+def test_seed_al_mayadin_bombed_by_the_syrian_air_force(seed_corpus):
+    claim = seed_claim(seed_corpus, "000", "al-Mayadin")
+    assert (claim.event, site_of(claim)) == ("airstrike", ["al-mayadin"])
+    assert claim.actors[0] == "Syrian government forces"
+    assert [label for label, _ in lexicon.actors().all("Syrian AF")] == ["Syrian government forces"]
+
+
+def test_seed_flight_from_deir_ezzor_towards_abu_kamal(seed_corpus):
+    claim = seed_claim(seed_corpus, "000", "Abu Kamal")
+    assert claim.event == "flight"
+    assert list(zip(claim.places, claim.roles, strict=True)) == [("deir-ez-zor", "origin"), ("abu-kamal", "destination")]
+
+
+def test_seed_offensive_on_al_qaim_and_rawa_dated(seed_corpus):
+    claim = seed_claim(seed_corpus, "000", "Rawa")
+    assert (claim.event, claim.places, claim.date, claim.time_precision) == (
+        "offensive", ("al-qaim", "rawa"), "2017-10-26", "day")
+    assert claim.actors == ("Iraqi government", "Iraqi security forces")
+
+
+@pytest.mark.parametrize("fragment, event, quantity", [
+    ("nearly 90 percent", "capture", ("nearly 90 percent", 90, "other")),
+    ("Up to 400 militants", "siege", ("Up to 400", 400, "fighters")),  # they remain, surrounded by the SDF
+    ("four to five", "surrender", ("four to five", 4, "surrendered")),
+])
+def test_seed_raqqa(seed_corpus, fragment, event, quantity):
+    claim = seed_claim(seed_corpus, "002", fragment)
+    assert (claim.event, site_of(claim)) == (event, ["raqqa"])
+    assert [(q.text, q.value, q.kind) for q in claim.quantities] == [quantity]
+
+
+def test_seed_palmyra_taken_by_the_syrian_army(seed_corpus):
+    claim = seed_claim(seed_corpus, "003", "Palmyra")
+    assert (claim.event, site_of(claim), claim.actors[0]) == ("capture", ["palmyra"], "Syrian government forces")
+
+
+def test_seed_lausanne_talks_are_a_negotiation(seed_corpus):
+    claim = seed_claim(seed_corpus, "004", "Lausanne")
+    assert claim.event == "negotiation" and "lausanne" in site_of(claim)
