@@ -22,8 +22,9 @@ Rules (the numbers are module constants, documented where they are defined):
 from __future__ import annotations
 
 import calendar
+import heapq
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -123,9 +124,94 @@ def same_place(a: Place, b: Place) -> bool:
     return contains(a, b) or contains(b, a)
 
 
-def _compatible(a: _Node, b: _Node) -> bool:
-    return (a.ref.article, a.ref.index) != (b.ref.article, b.ref.index) and a.claim.event == b.claim.event \
-        and dates_compatible(a.window, b.window) and same_place(a.place, b.place)
+@dataclass
+class _Group:
+    """A cluster being built: what a newcomer must fit, kept so that fitting costs no pass over the members."""
+
+    nodes: list[_Node]
+    places: dict[str, Place]  # the members' distinct places
+    claims: set[tuple[str, int]]  # (article, index): a claim joins once
+    window: tuple[date, date] | None  # the days every dated member's window shares
+
+    @classmethod
+    def of(cls, node: _Node) -> _Group:
+        return cls([node], {node.place.id: node.place}, {(node.ref.article, node.ref.index)}, node.window)
+
+    def fits(self, node: _Node) -> bool:
+        """Complete linkage: compatible with every member (same event is the caller's index)."""
+        return (node.ref.article, node.ref.index) not in self.claims and dates_compatible(self.window, node.window) \
+            and all(same_place(node.place, p) for p in self.places.values())
+
+    def add(self, node: _Node) -> None:
+        self.nodes.append(node)
+        self.places.setdefault(node.place.id, node.place)
+        self.claims.add((node.ref.article, node.ref.index))
+        if node.window is not None:
+            # Intervals that pairwise overlap share one interval (Helly), so one window stands for them all.
+            w = self.window
+            self.window = node.window if w is None else (max(w[0], node.window[0]), min(w[1], node.window[1]))
+
+
+def _filed(place: Place) -> list[tuple[str, str]]:
+    """Index keys a group is filed under, by its first member's place."""
+    keys = [("id", place.id)]
+    if place.region and place.kind != "country":
+        keys.append(("in", place.region))  # found by a claim about its region
+        if place.kind == "region":
+            keys.append(("region", place.region))  # found by a claim about a place inside it
+    if _shape(place) is not None:
+        keys.append(("shape", ""))
+    return keys
+
+
+def _sought(place: Place) -> list[tuple[str, str]]:
+    """Index keys to look under: only these groups' first members can be, contain or lie inside ``place``."""
+    keys = [("id", place.id), ("shape", "")]
+    if place.region and place.kind != "country":
+        keys.append(("in", place.region) if place.kind == "region" else ("region", place.region))
+    return keys
+
+
+_BUCKET_DAYS = 32
+
+
+def _buckets(window: tuple[date, date]) -> range:
+    return range(window[0].toordinal() // _BUCKET_DAYS, window[1].toordinal() // _BUCKET_DAYS + 1)
+
+
+class _Index:
+    """The groups a newcomer could fit, in creation order, without trying every group of the corpus.
+
+    A group fits only if its first member does, so groups are filed under their first member's event, place
+    keys and date buckets (its window only narrows later). A dated newcomer looks in its own buckets and among
+    undated groups; an undated one in every bucket; one with a shape (area, line) anywhere for its event.
+    """
+
+    def __init__(self) -> None:
+        self.slots: dict[tuple, list[int]] = {}
+
+    def add(self, n: int, node: _Node) -> None:
+        event, w = node.claim.event, node.window
+        buckets = [None] if w is None else _buckets(w)
+        files = [(event, "every")]
+        for key in _filed(node.place):
+            files += [(event, *key, "every"), *((event, *key, b) for b in buckets)]
+        for f in files:
+            self.slots.setdefault(f, []).append(n)
+
+    def candidates(self, node: _Node) -> Iterator[int]:
+        event, w = node.claim.event, node.window
+        if _shape(node.place) is not None:
+            files = [(event, "every")]
+        else:
+            keys = _sought(node.place)
+            buckets = ["every"] if w is None else [None, *_buckets(w)]
+            files = [(event, *key, b) for key in keys for b in buckets]
+        last = -1
+        for g in heapq.merge(*(self.slots.get(f, ()) for f in files)):
+            if g != last:
+                yield g
+                last = g
 
 
 def counts_disagree(a: float, b: float) -> bool:
@@ -133,27 +219,51 @@ def counts_disagree(a: float, b: float) -> bool:
     return hi > QUANTITY_RATIO * lo if lo > 0 else hi > 0
 
 
+def _cross_article_extremes(values: dict[str, list[float]]) -> tuple[float, float] | None:
+    """The smallest and largest count that two different articles give, as far apart as they get."""
+    lows = sorted((min(v), a) for a, v in values.items())
+    highs = sorted(((max(v), a) for a, v in values.items()), reverse=True)
+    if len(lows) < 2:
+        return None
+    (lo, lo_art), (hi, hi_art) = lows[0], highs[0]
+    if lo_art != hi_art:
+        return lo, hi
+    # The same article holds both extremes: the next best on either side comes from another article.
+    return max((lows[0][0], highs[1][0]), (lows[1][0], highs[0][0]), key=lambda p: (counts_disagree(*p), p[1] - p[0]))
+
+
+def _not_nested(sets: Iterable[frozenset[str]]) -> bool:
+    distinct = {s for s in sets if s}
+    return any(not (a <= b or b <= a) for a, b in combinations(sorted(distinct, key=sorted), 2))
+
+
 def disagreements(nodes: list[_Node]) -> tuple[str, ...]:
-    """What different voices in one cluster disagree on; claims of one article are never compared."""
-    found: set[str] = set()
-    by_article: dict[str, list[_Node]] = {}
+    """What different articles in one cluster disagree on; claims of one article are never compared.
+
+    Per article: its counts of each kind, its actors, its day-precision dates. Linear in the members,
+    so a cluster of thousands of claims costs no pass over their pairs.
+    """
+    found = []
+    counts: dict[str, dict[str, list[float]]] = {}
+    actors: dict[str, set[str]] = {}
+    days: dict[str, set[str]] = {}
     for n in nodes:
-        by_article.setdefault(n.ref.article, []).append(n)
-    for (_, xs), (_, ys) in combinations(sorted(by_article.items()), 2):
-        counts = [(qa.value, qb.value) for a in xs for b in ys for qa in a.claim.quantities for qb in b.claim.quantities
-                  if qa.kind == qb.kind and qa.kind in COMPARED_KINDS and qa.value is not None and qb.value is not None]
-        if any(counts_disagree(va, vb) for va, vb in counts):
-            found.add("quantities")
-        # One outlet naming more parties than another adds detail; naming others instead contradicts it.
-        actors_x = {a for n in xs for a in n.claim.actors}
-        actors_y = {a for n in ys for a in n.claim.actors}
-        if actors_x and actors_y and not (actors_x <= actors_y or actors_y <= actors_x):
-            found.add("actors")
-        days_x = {n.claim.date for n in xs if n.claim.date and n.claim.time_precision == "day"}
-        days_y = {n.claim.date for n in ys if n.claim.date and n.claim.time_precision == "day"}
-        if days_x and days_y and not days_x & days_y:
-            found.add("dates")
-    return tuple(k for k in ("quantities", "actors", "dates") if k in found)
+        art = n.ref.article
+        for q in n.claim.quantities:
+            if q.kind in COMPARED_KINDS and q.value is not None:
+                counts.setdefault(q.kind, {}).setdefault(art, []).append(q.value)
+        actors.setdefault(art, set()).update(n.claim.actors)
+        if n.claim.date and n.claim.time_precision == "day":
+            days.setdefault(art, set()).add(n.claim.date)
+    if any((pair := _cross_article_extremes(by_art)) and counts_disagree(*pair) for by_art in counts.values()):
+        found.append("quantities")
+    # One article naming more parties than another adds detail; naming others instead contradicts it.
+    if _not_nested(frozenset(a) for a in actors.values()):
+        found.append("actors")
+    day_sets = {frozenset(d) for d in days.values()}
+    if any(not a & b for a, b in combinations(sorted(day_sets, key=sorted), 2)):
+        found.append("dates")
+    return tuple(found)
 
 
 def _nodes(extractions: Iterable[Extraction], duplicates: Mapping[str, str]) -> list[_Node]:
@@ -180,16 +290,18 @@ def _main_place(nodes: list[_Node]) -> str:
 
 def cluster_claims(extractions: Iterable[Extraction], duplicates: Mapping[str, str]) -> tuple[ClaimCluster, ...]:
     """Group the corpus' claims across articles; ``duplicates`` maps a syndicated copy's id to its original."""
-    groups: list[list[_Node]] = []
+    groups: list[_Group] = []
+    index = _Index()
     for node in _nodes(extractions, duplicates):
-        home = next((g for g in groups if all(_compatible(node, m) for m in g)), None)
+        home = next((g for g in index.candidates(node) if groups[g].fits(node)), None)
         if home is None:
-            groups.append([node])
+            index.add(len(groups), node)
+            groups.append(_Group.of(node))
         else:
-            home.append(node)
+            groups[home].add(node)
     out = []
     numbers: Counter[tuple[str, str]] = Counter()
-    for group in groups:
+    for group in (g.nodes for g in groups):
         if len({n.ref.article for n in group}) < 2:
             continue
         place, event = _main_place(group), group[0].claim.event

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
-from geomap.clusters import ClaimCluster, ClaimRef, cluster_claims, contains, date_window, dates_compatible
+from geomap.clusters import ClaimCluster, ClaimRef, cluster_claims, contains, date_window, dates_compatible, same_place
 from geomap.export import cluster_record
 from geomap.model import Article, Claim, Extraction, Mention, Place, Quantity
 from geomap.pipeline import gather
@@ -38,7 +39,7 @@ def extraction(aid: str, outlet: str | None, *claims: tuple) -> Extraction:
 
 
 def surrender(count: float | None = None, actors=("ISIS",), when=None, precision=None, place=HAWIJA, role="site"):
-    return ("surrender", [(place, role)], actors, [(count, "surrendered")] if count else [], when, precision)
+    return ("surrender", [(place, role)], actors, [(count, "surrendered")] if count is not None else [], when, precision)
 
 
 def one(clusters) -> ClaimCluster:
@@ -173,3 +174,52 @@ def test_clusters_json_is_written_and_stable(corpus, tmp_path):
     texts = [m["text"] for m in hawija["members"]]
     assert any("dozens" in t for t in texts) and any("more than one thousand" in t for t in texts)
     assert {m["outlet"] for m in hawija["members"]} == {"Global Research", None}
+
+
+@pytest.mark.parametrize("first, second, flagged", [
+    ((12, 1000), (500,), True),  # the article with both extremes still disagrees with the other: 12 vs 500
+    ((100, 150), (120,), False),
+    ((100, 1000), (), False),  # one article contradicting itself is not outlets disagreeing
+    ((0,), (3,), True),
+])
+def test_counts_are_compared_between_articles_only(first, second, flagged):
+    a = extraction("a", "A", *(surrender(v) for v in first))
+    b = extraction("b", "B", *(surrender(v) for v in second), surrender(actors=("ISIS",)))
+    c = one(cluster_claims([a, b], {}))
+    assert ("quantities" in c.disagreements) is flagged
+
+
+def brute_force_groups(xs) -> list[list[tuple[str, int, str]]]:
+    """The grouping rule read literally: each claim place, in member order, joins the first group it fits whole."""
+    nodes = []
+    for x in xs:
+        for i, c in enumerate(x.claims):
+            for pid, r in zip(c.places, c.roles, strict=True):
+                if r == "site":
+                    order = (c.date is None, c.date or "", x.article.outlet, x.article.id, i, pid)
+                    nodes.append((order, (x.article.id, i, pid), c, x.places[pid]))
+    groups: list[list] = []
+    for _, ref, c, p in sorted(nodes, key=lambda n: n[0]):
+        def fits(m, ref=ref, c=c, p=p):
+            return m[0][:2] != ref[:2] and m[1].event == c.event and same_place(m[2], p) and dates_compatible(
+                date_window(m[1].date, m[1].time_precision), date_window(c.date, c.time_precision))
+        home = next((g for g in groups if all(fits(m) for m in g)), None)
+        (home if home is not None else groups.append([]) or groups[-1]).append((ref, c, p))
+    return [[m[0] for m in g] for g in groups if len({m[0][0] for m in g}) > 1]
+
+
+def test_the_index_finds_what_trying_every_group_finds():
+    rng = random.Random(4)
+    places = [HAWIJA, ABBASI, KIRKUK_GOV, MOSUL, IRAQ, POCKET, ROAD]
+    xs = []
+    for n in range(60):
+        claims = []
+        for _ in range(rng.randint(1, 4)):
+            day = rng.choice([None, *(f"2017-10-{d:02d}" for d in range(1, 29, 3))])
+            precision = None if day is None else rng.choice(["day", "day", "week", "month"])
+            where = [(p, rng.choice(["site", "site", "origin"])) for p in rng.sample(places, rng.randint(1, 2))]
+            claims.append((rng.choice(["surrender", "capture"]), where, (), [], day, precision))
+        xs.append(extraction(f"a{n:02d}", f"Outlet {n % 7}", *claims))
+    expected = brute_force_groups(xs)
+    assert len(expected) > 10
+    assert [[(m.article, m.index, m.place) for m in c.members] for c in cluster_claims(xs, {})] == expected
