@@ -255,18 +255,34 @@ TIERS = {"killing": 1, "offensive": 1, "fighting": 1, "negotiation": 1, "presenc
 
 
 _ATTRIBUTIVE = re.compile(r"\b(?:the|a|an|newly|recently)\s+$", re.I)
+# "a small part of Raqqa surrounded by the SDF": a participle with its agent and no auxiliary is a reduced
+# relative clause; it says what a place is like, while the sentence's own verb says what happened.
+_AUXILIARY = re.compile(r"\b(?:is|are|was|were|be|been|being|has|have|had|get|got|gets|getting)\s+(?:\w+ly\s+)?$", re.I)
+_AGENT = re.compile(r"^\s+by\b", re.I)
+
+
+def describes(m: re.Match) -> int:
+    """How far a trigger word only describes: 1 for an adjective ("the liberated town"), 3 for a reduced relative."""
+    if not m.group().lower().endswith("ed"):
+        return 0
+    before, after = m.string[max(0, m.start() - 16):m.start()], m.string[m.end():m.end() + 4]
+    if _ATTRIBUTIVE.search(before):
+        return 1
+    if _AGENT.match(after) and not _AUXILIARY.search(before) and re.search(r"\w\s+$", before):
+        return 3  # after every tier of asserted events
+    return 0
 
 
 def choose_event(found: list[tuple[str, re.Match]], anchor: int) -> str:
     """The event a sentence claims: the most concrete type, nearest to the first place named.
 
-    A participle used as an adjective ("in the liberated town of Hawija") describes, it does not claim.
+    A participle used as an adjective ("in the liberated town of Hawija") or in a reduced relative clause
+    ("Raqqa surrounded by the SDF") describes, it does not claim.
     """
 
     def rank(f: tuple[str, re.Match]) -> tuple[int, int]:
         label, m = f
-        attributive = m.group().lower().endswith("ed") and _ATTRIBUTIVE.search(m.string[max(0, m.start() - 12):m.start()])
-        return TIERS.get(label, 0) + (1 if attributive else 0), abs(m.start() - anchor)
+        return TIERS.get(label, 0) + describes(m), abs(m.start() - anchor)
 
     return min(found, key=rank)[0]
 
