@@ -7,6 +7,7 @@ is one place of one claim (``ClaimRef``), and a claim joins a cluster at most on
 Rules (the numbers are module constants, documented where they are defined):
 
 * Only places in the ``site`` role cluster: where a flight started or ended is not where it happened.
+  Statements (and ``other``) do not cluster: who said something where is not an event there.
 * Countries contain nothing here: "in Iraq" is too coarse to say two claims are about one event;
   a country only clusters with claims about that same country.
 * Grouping is complete-linkage: a claim joins the first cluster (in member order) whose every member it is
@@ -42,6 +43,8 @@ WEEK_SLACK = 6
 QUANTITY_RATIO = 2.0
 # Quantity kinds compared across outlets; "other" (percentages, "three fronts") says nothing comparable.
 COMPARED_KINDS = ("killed", "wounded", "surrendered", "fighters", "civilians", "strikes")
+# Saying something at a place is not an event there: two statements "in Moscow" are not one event.
+UNCLUSTERED_EVENTS = ("statement", "other")
 # A place within this distance of a curated line (river, border) is along it.
 LINE_KM = 10.0
 _KM_PER_DEGREE = 111.0
@@ -274,6 +277,8 @@ def _nodes(extractions: Iterable[Extraction], duplicates: Mapping[str, str]) -> 
             continue
         places = x.places
         for index, claim in enumerate(x.claims):
+            if claim.event in UNCLUSTERED_EVENTS:
+                continue
             for k, pid in enumerate(claim.places):
                 if (claim.roles[k] if k < len(claim.roles) else "site") != "site" or pid not in places:
                     continue

@@ -223,3 +223,8 @@ def test_the_index_finds_what_trying_every_group_finds():
     expected = brute_force_groups(xs)
     assert len(expected) > 10
     assert [[(m.article, m.index, m.place) for m in c.members] for c in cluster_claims(xs, {})] == expected
+
+
+def test_statements_do_not_cluster():
+    said = ("statement", [(MOSUL, "site")], (), [], None, None)
+    assert cluster_claims([extraction("a", "A", said), extraction("b", "B", said)], {}) == ()
