@@ -45,7 +45,7 @@ QUANTITY_RATIO = 2.0
 COMPARED_KINDS = ("killed", "wounded", "surrendered", "fighters", "civilians", "strikes")
 # Saying something at a place is not an event there: two statements "in Moscow" are not one event.
 UNCLUSTERED_EVENTS = ("statement", "other")
-# A place within this distance of a curated line (river, border) is along it.
+# A place within about this distance of a curated line (river, border) is along it (degrees x 111 km, loose in longitude).
 LINE_KM = 10.0
 _KM_PER_DEGREE = 111.0
 
