@@ -70,7 +70,7 @@ col gen lt maj capt sgt mr mrs ms dr president prime minister general colonel sh
 """.split())
 
 
-DEMONYM = "demonym (names a country without being a place)"
+DEMONYM = "demonym (names a country or continent without being a place)"
 
 
 @lru_cache(maxsize=8)
@@ -120,6 +120,7 @@ _LINKS = frozenset(ARTICLES) | {"of", "de", "la", "le", "du", "del", "the", "upo
 
 
 _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{3,5}[ \t]+$")
+OFFICES = frozenset("gov sen rep mla mpp mp mayor governor senator premier minister councillor sheriff".split())
 TITLES = frozenset("mr mrs ms dr st gen col lt maj capt sgt gov sen rep prof rev fr cpl pte adm".split())
 _NO_WORLD = WorldNames()
 BARE_POPULATION = 100_000  # a town name with no "in"/"at" before it must be this big to count
@@ -153,13 +154,13 @@ def _world_name(text: str, start: int, end: int, size: int, located: bool = Fals
         return False  # "The Centre for Research ...", "University": the head of an organisation's name
     words = common_words()
     before, after = text[max(0, start - 40):start], text[end:end + 40]
-    for m in (_PREV_WORD.search(before), _NEXT_WORD.match(after)):
+    for m, offices in ((_PREV_WORD.search(before), ()), (_NEXT_WORD.match(after), OFFICES)):
         # "Paris Hilton", "Donald Jordan": glued to another capitalised name, this is a person or a title.
         # A sentence's last word ("... in Walthamstow. Edmonton residents") is not glued to the next one.
-        # Nor is a day or month ("Toronto Saturday night").
+        # Nor is a day or month ("Toronto Saturday night"), nor an office after the place ("New York Gov.").
         if m and m.group(1)[0].isupper() and not _is_word(m.group(1), words) and m.group(1).lower() not in _LINKS \
                 and not (m.group(1).endswith(".") and m.group(1)[:-1].lower() not in TITLES) \
-                and m.group(1).lower() not in NOT_NAMES:
+                and m.group(1).lower() not in NOT_NAMES and m.group(1).lower() not in offices:
             return False
     cue = located or _CUE.search(before) is not None
     names = [t for t in tokens if t.lower() not in _LINKS]

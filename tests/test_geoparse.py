@@ -159,3 +159,13 @@ def test_a_small_town_is_read_once_the_article_is_in_its_region(resources, sente
     assert bool(found) == placed
     if placed:
         assert (found[0].place.country, found[0].place.region) == ("AU", "Queensland")
+
+
+def test_an_office_after_a_place_is_no_surname(resources):
+    m = one(read(resources, "Calgary MLA Sandra Jansen drew a standing ovation."), "Calgary")
+    assert m.place is not None and m.place.country == "CA"
+
+
+def test_continent_demonyms(resources):
+    m = one(read(resources, "European leaders met on Friday."), "European")
+    assert m.place is None and m.refers.kind == "continent" and m.refers.name == "Europe"

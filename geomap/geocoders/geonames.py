@@ -182,6 +182,8 @@ class OfflineGeoNames(OfflineGeocoder):
                 for key in (fold(f) for f in forms if f):
                     if len(key) >= 4 and key not in taken:
                         out.setdefault(key, fold(countries[iso][1]))
+        for word, continent in CONTINENT_DEMONYMS.items():
+            out.setdefault(word, continent)
         return out
 
     @staticmethod
@@ -203,6 +205,9 @@ class OfflineGeoNames(OfflineGeocoder):
         return places
 
 
+# Continents have no demonyms in the country data; these are the ones news writes.
+CONTINENT_DEMONYMS = {"european": "europe", "europeans": "europe", "african": "africa", "africans": "africa",
+                      "asian": "asia", "asians": "asia"}
 AREA = 10**12  # the "population" of a country, continent or region when matching names
 
 
