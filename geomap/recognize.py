@@ -136,7 +136,7 @@ city state province county district region town old house
 
 
 def _is_word(token: str, words: frozenset[str]) -> bool:
-    t = token.lower().strip(".")
+    t = re.sub(r"['’]s?$", "", token.lower().strip("."))  # "Sheriff's" is the word "sheriff"
     return t in words or (t.endswith("s") and t[:-1] in words)
 
 

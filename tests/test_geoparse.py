@@ -169,3 +169,9 @@ def test_an_office_after_a_place_is_no_surname(resources):
 def test_continent_demonyms(resources):
     m = one(read(resources, "European leaders met on Friday."), "European")
     assert m.place is None and m.refers.kind == "continent" and m.refers.name == "Europe"
+
+
+def test_a_possessive_word_after_a_county_is_no_surname(resources):
+    m = one(read(resources, "The Plymouth County Sheriff's Office investigated a theft near Hinton, Iowa."),
+            "Plymouth County")
+    assert m.reason == "organisation name" and m.refers.kind == "district" and m.refers.region == "Iowa"
