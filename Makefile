@@ -6,7 +6,7 @@ ARTICLES ?= examples/articles
 OUT      ?= site
 SEEDS    ?= ../shared/corpus/seeds
 
-.PHONY: site test lint bench eval clean install install-test
+.PHONY: site test lint bench bench-large eval clean install install-test
 
 $(BIN)/geomap: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,5 +39,8 @@ eval: $(VENV)/.test-deps
 	@echo "place claims only (--literal; GeoVirus leaves demonyms and metonymy unannotated):"
 	@$(BIN)/geomap -q eval --literal ../shared/corpus/eval/TR-News/TR-News.xml ../shared/corpus/eval/GeoVirus/GeoVirus.xml
 
-bench: $(BIN)/geomap
+bench: $(VENV)/.test-deps
 	$(BIN)/python tools/bench.py
+
+bench-large: $(VENV)/.test-deps
+	$(BIN)/python tools/bench.py --large

@@ -59,6 +59,37 @@ def _online(online: bool, online_url: str, online_limit: int, online_timeout: fl
     return OnlineLookup(geocoder, limit=online_limit)
 
 
+def _engine_options(fn):
+    """--jobs, --cache/--no-cache and --scheduler: how the per-article stage runs (the output never changes)."""
+    options = [
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                     help="Worker processes for the per-article stage [default: all cores]."),
+        click.option("--cache", "cache_path", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Folder of the article cache: unchanged articles are not read again "
+                          "[default: the per-user cache folder, e.g. ~/.cache/geomap]."),
+        click.option("--no-cache", is_flag=True, help="Read every article again; neither use nor update the cache."),
+        click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+                     help="Run the per-article stage on this Dask distributed scheduler (pip install 'geomap[cluster]')."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _engine(jobs: int | None, cache_path: Path | None, no_cache: bool, scheduler: str | None):
+    from geomap.cache import cache_dir
+    from geomap.parallel import default_jobs
+    from geomap.pipeline import Engine
+
+    if no_cache and cache_path is not None:
+        raise click.UsageError("--cache and --no-cache contradict each other; give one of them")
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
+        raise click.BadParameter(f"expected an address such as tcp://10.0.0.5:8786, got {scheduler!r}",
+                                 param_hint="'--scheduler'")
+    return Engine(jobs=jobs or default_jobs(), cache_dir=None if no_cache else cache_path or cache_dir(),
+                  scheduler=scheduler)
+
+
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         prefix = {"WARNING": "warning: ", "ERROR": "error: "}.get(record.levelname, "")
@@ -113,17 +144,24 @@ def main(verbose: bool, quiet: bool) -> None:
 @gazetteer_option
 @click.option("--strict", is_flag=True, help="Fail when any article file has to be skipped (for CI).")
 @online_options
-def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: bool, **online) -> None:
-    """Build the map site from ARTICLES (folders or .txt/.md/.html files)."""
+@_engine_options
+def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: bool, jobs: int | None,
+          cache_path: Path | None, no_cache: bool, scheduler: str | None, **online) -> None:
+    """Build the map site from ARTICLES (folders or .txt/.md/.html files).
+
+    Articles unchanged since an earlier build are taken from the article cache; the others are read in
+    parallel (--jobs) or on a Dask cluster (--scheduler). Either way the site is the same.
+    """
     from geomap.pipeline import Resources, gather
     from geomap.site import write_site
     from geomap.site.output import check_output
 
     started = time.perf_counter()
+    engine = _engine(jobs, cache_path, no_cache, scheduler)
     try:
         check_output(out, list(articles))
         res = Resources.load(gazetteer_path).with_online(_online(**online))
-        corpus = gather(list(articles), res, strict=strict)
+        corpus = gather(list(articles), res, strict=strict, engine=engine)
         with _terminate_cleanly():
             stats = write_site(corpus, out, protect=list(articles))
     except GeomapError as err:
@@ -139,13 +177,16 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article (JSON Lines) on stdout.")
 @gazetteer_option
 @online_options
-def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path, **online) -> None:
+@_engine_options
+def extract(articles: tuple[Path, ...], as_json: bool, gazetteer_path: Path, jobs: int | None,
+            cache_path: Path | None, no_cache: bool, scheduler: str | None, **online) -> None:
     """Print what geomap reads in ARTICLES: places with offsets, claims, focus."""
     from geomap.export import article_record, json_line
     from geomap.pipeline import Resources, gather
 
+    engine = _engine(jobs, cache_path, no_cache, scheduler)
     try:
-        corpus = gather(list(articles), Resources.load(gazetteer_path).with_online(_online(**online)))
+        corpus = gather(list(articles), Resources.load(gazetteer_path).with_online(_online(**online)), engine=engine)
     except GeomapError as err:
         raise _fail(err) from None
     for x in corpus.extractions:

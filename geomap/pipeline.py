@@ -9,19 +9,22 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
+from geomap import cache, parallel
 from geomap import gazetteer as gazetteer_mod
 from geomap.claims import extract_claims
 from geomap.clusters import ClaimCluster, cluster_claims
 from geomap.errors import InputError
 from geomap.geocoders import GazetteerGeocoder, OfflineGeoNames
 from geomap.geocoders.geonames import WorldNames
-from geomap.ingest import SkippedFile, find_articles, read_article
+from geomap.ingest import MAX_BYTES, SkippedFile, find_articles, read_article
 from geomap.local import local_names
 from geomap.model import Article, Claim, Extraction, Mention, Place, located
 from geomap.online import OnlineLookup
 from geomap.recognize import recognize
+from geomap.regions import region_index
 from geomap.resolve import resolve
 from geomap.syndication import find_duplicates
 
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Resources:
-    """What every article is read against; loaded once per process."""
+    """What every article is read against; loaded once per process (prepared forms are cached on disk)."""
 
     gazetteer: gazetteer_mod.Gazetteer
     curated: GazetteerGeocoder
@@ -40,9 +43,21 @@ class Resources:
 
     @classmethod
     def load(cls, gazetteer_path: Path, offline_fallback: bool = True) -> Resources:
-        gaz = gazetteer_mod.load(gazetteer_path)
+        return cls.with_gazetteer(cache.load_gazetteer(gazetteer_path, gazetteer_mod.load), offline_fallback)
+
+    @classmethod
+    def with_gazetteer(cls, gaz: gazetteer_mod.Gazetteer, offline_fallback: bool = True) -> Resources:
         fallback = OfflineGeoNames() if offline_fallback else None
-        return cls(gaz, GazetteerGeocoder(gaz), fallback, fallback.matchable() if fallback else WorldNames())
+        res = cls(gaz, GazetteerGeocoder(gaz), fallback, fallback.matchable() if fallback else WorldNames())
+        # Prepared here, once, rather than inside the first article (and then shared by forked workers).
+        region_index()
+        recognize("", gaz, res.world)
+        return res
+
+    @property
+    def context(self) -> str:
+        """What every article's reading depends on besides its text and the gazetteer names it contains."""
+        return cache.digest(cache.code_version(), "geonames" if self.fallback else "no-geonames")
 
     def with_online(self, online: OnlineLookup | None) -> Resources:
         """These resources with the online step (``--online``), or as they are."""
@@ -82,6 +97,65 @@ def extract(article: Article, res: Resources) -> Extraction:
     return Extraction(article, tuple(mentions), tuple(claims), focus_of(claims, mentions))
 
 
+def _reading(article: Article, res: Resources) -> cache.Yield:
+    """What ``extract`` adds to an article: sent between processes and cached without the article itself."""
+    x = extract(article, res)
+    return x.mentions, x.claims, x.focus
+
+
+_REMOTE: dict[tuple[int, bool], Resources] = {}
+
+
+def _read_remote(batch: list[Article], shared: tuple[gazetteer_mod.Gazetteer, bool]) -> list[cache.Yield]:
+    """Runs on a cluster worker: resources are prepared once per worker process and gazetteer sent."""
+    gaz, offline_fallback = shared
+    key = (id(gaz), offline_fallback)
+    if key not in _REMOTE:
+        _REMOTE.clear()
+        _REMOTE[key] = Resources.with_gazetteer(gaz, offline_fallback)
+    return [_reading(a, _REMOTE[key]) for a in batch]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How the per-article stage is run; any engine gives the same output."""
+
+    jobs: int = 1  # local worker processes
+    cache_dir: Path | None = None  # None: no article cache
+    scheduler: str | None = None  # a Dask scheduler address: tcp://HOST:PORT
+
+
+def extract_all(articles: list[Article], res: Resources, engine: Engine = Engine()) -> list[Extraction]:
+    """``extract`` over every article, taking what the article cache already holds."""
+    store = cache.ArticleCache(engine.cache_dir) if engine.cache_dir else None
+    try:
+        keys = [cache.article_key(a, res.gazetteer, res.context) for a in articles] if store else []
+        known = store.get_many(keys) if store else {}
+        todo = [a for n, a in enumerate(articles) if not store or keys[n] not in known]
+        if store:
+            log.info("%d of %d articles unchanged since the last build (cache %s)", len(articles) - len(todo),
+                     len(articles), store.path)
+        progress = parallel.Progress(len(todo))
+        if not todo:
+            fresh = []
+        elif engine.scheduler:
+            fresh = parallel.map_dask(engine.scheduler, _read_remote, todo, (res.gazetteer, res.fallback is not None),
+                                      progress)
+        else:
+            fresh = parallel.map_processes(partial(_reading, res=res), todo, engine.jobs, progress)
+        if store:
+            done = {id(a): r for a, r in zip(todo, fresh, strict=True)}
+            store.put_many((k, done[id(a)]) for k, a in zip(keys, articles, strict=True) if id(a) in done)
+            known.update((k, done[id(a)]) for k, a in zip(keys, articles, strict=True) if id(a) in done)
+            readings = [known[k] for k in keys]
+        else:
+            readings = fresh
+    finally:
+        if store:
+            store.close()
+    return [Extraction(a, *r) for a, r in zip(articles, readings, strict=True)]
+
+
 @dataclass
 class Corpus:
     """Everything gathered before anything is written."""
@@ -99,19 +173,50 @@ class Corpus:
         return next((x.article for x in self.extractions if Path(x.article.path).name == name), None) if name else None
 
 
-def gather(inputs: list[str | Path], res: Resources, strict: bool = False) -> Corpus:
-    files = find_articles(inputs)
+def read_all(files: list[Path], engine: Engine = Engine()) -> tuple[list[Article], list[str]]:
+    """The articles in ``files`` and the reasons files were skipped; unchanged files come from the cache."""
+    store = cache.ArticleCache(engine.cache_dir) if engine.cache_dir else None
+    keys: dict[Path, str] = {}
+    for path in files if store else ():
+        try:
+            if path.stat().st_size <= MAX_BYTES:
+                keys[path] = cache.digest("file", cache.code_version(), str(path), path.read_bytes())
+        except OSError:
+            pass  # read_article says what is wrong with it
+    known = store.get_many(keys.values()) if store else {}
     articles: list[Article] = []
     skipped: list[str] = []
+    fresh: list[tuple[str, Article]] = []
     started = time.perf_counter()
-    for n, path in enumerate(files, 1):
-        try:
-            articles.append(read_article(path))
-        except SkippedFile as err:
-            log.warning("skipped: %s", err)
-            skipped.append(str(err))
-        if n % 1000 == 0 or n == len(files):
-            log.info("read %d/%d files (%.1fs)", n, len(files), time.perf_counter() - started)
+    try:
+        for n, path in enumerate(files, 1):
+            if n % 1000 == 0 or n == len(files):
+                log.info("read %d/%d files (%.1fs)", n, len(files), time.perf_counter() - started)
+            if keys.get(path) in known:
+                articles.append(known[keys[path]])
+                continue
+            try:
+                articles.append(read_article(path))
+            except SkippedFile as err:
+                log.warning("skipped: %s", err)
+                skipped.append(str(err))
+                continue
+            if path in keys:
+                fresh.append((keys[path], articles[-1]))
+        if store:
+            store.put_many(fresh)
+    finally:
+        if store:
+            store.close()
+    return articles, skipped
+
+
+def gather(inputs: list[str | Path], res: Resources, strict: bool = False, engine: Engine = Engine()) -> Corpus:
+    if res.online is not None and (engine.cache_dir or engine.scheduler or engine.jobs > 1):
+        # Online answers are capped per run and shared between articles: read them in order, here, uncached.
+        log.info("--online: articles are read in this process, one after another, and not cached")
+        engine = Engine()
+    articles, skipped = read_all(find_articles(inputs), engine)
     if strict and skipped:
         raise InputError(f"{len(skipped)} file(s) skipped and --strict is set; fix or remove them")
     if not articles:
@@ -124,12 +229,7 @@ def gather(inputs: list[str | Path], res: Resources, strict: bool = False) -> Co
     if clashes:
         raise InputError(f"{'; '.join(clashes)}: files that get the same article id (ids come from file "
                          "names, folders and suffix left out); rename all but one of each")
-    started = time.perf_counter()
-    extractions = []
-    for n, article in enumerate(articles, 1):
-        extractions.append(extract(article, res))
-        if n % 100 == 0 or n == len(articles):
-            log.info("extracted %d/%d articles (%.1fs)", n, len(articles), time.perf_counter() - started)
+    extractions = extract_all(articles, res, engine)
     if res.online is not None:
         res.online.report()
     duplicates = find_duplicates(articles)

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from shapely import STRtree
 from shapely.geometry import shape
@@ -29,21 +30,43 @@ def _load(name: str) -> list[dict]:
         return json.loads(gzip.decompress(fh.read()))["features"]
 
 
+def _regions(data: bytes) -> tuple[list[Region], list]:
+    """Regions and their outlines from the gzipped GeoJSON (cached pickled: shapely reads WKB much faster)."""
+    feats = json.loads(gzip.decompress(data))["features"]
+    regions = [Region(p["name"], p.get("name_en"), p.get("iso_3166_2"), p.get("iso_a2"), p.get("gn_a1_code"),
+                      p.get("abbrev"))
+               for p in (f["properties"] for f in feats)]
+    return regions, [shape(f["geometry"]) for f in feats]
+
+
+LOCATIONS_KEPT = 100_000  # points remembered; bounds memory on any corpus size
+
+
 class RegionIndex:
     """Point-in-polygon over 4,600 admin-1 polygons through an STRtree."""
 
     def __init__(self) -> None:
-        feats = _load("admin1.geojson.gz")
-        self.geoms = [shape(f["geometry"]) for f in feats]
-        self.regions = [
-            Region(p["name"], p.get("name_en"), p.get("iso_3166_2"), p.get("iso_a2"), p.get("gn_a1_code"),
-                   p.get("abbrev"))
-            for p in (f["properties"] for f in feats)
-        ]
+        from geomap.cache import cache_dir, digest, pickled
+
+        data = resources.files("geomap.data").joinpath("admin1.geojson.gz").read_bytes()
+        path = cache_dir() / f"admin1-{digest(data, Path(__file__).read_bytes())[:16]}.pickle"
+        self.regions, self.geoms = pickled(path, lambda: _regions(data), "the admin-1 regions")
         self.tree = STRtree(self.geoms)
+        self._located: dict[tuple[float, float, float], Region | None] = {}
 
     def locate(self, lat: float, lon: float, tolerance_deg: float = 0.0) -> Region | None:
-        """The admin-1 region at a point; with a tolerance, the nearest one within it (coasts, borders)."""
+        """The admin-1 region at a point; with a tolerance, the nearest one within it (coasts, borders).
+
+        Answers are remembered: a corpus puts the same places on the map again and again.
+        """
+        key = (lat, lon, tolerance_deg)
+        if key not in self._located:
+            if len(self._located) >= LOCATIONS_KEPT:
+                self._located.clear()
+            self._located[key] = self._locate(lat, lon, tolerance_deg)
+        return self._located[key]
+
+    def _locate(self, lat: float, lon: float, tolerance_deg: float) -> Region | None:
         p = point(lat, lon)
         hits = self.tree.query(p, predicate="intersects")
         if len(hits):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
+
+import numpy as np
 
 _APOSTROPHES = set("'’‘`ʿʾ′´ʼ")
 _SPACES = set("-‐‑‒–—_/\u00a0\t\r\n\f\v ")
@@ -23,14 +26,62 @@ def _fold_char(c: str) -> str:
 
 def fold(text: str) -> str:
     """Case, diacritics, apostrophes and hyphens folded; whitespace collapsed."""
-    return fold_with_map(text)[0].strip()
+    marked = _register(text)
+    if marked is None:
+        return _fold_with_map_chars(text)[0].strip()
+    return _SPACE_RUN.sub(" ", marked.translate(_FOLD)).strip()
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each folded character, the index of the original one.
 
     A possessive "'s" becomes a word boundary, so "Iraq's" still ends the name "Iraq".
+    Every article goes through here, so the common case (each character folds to at most one) runs as
+    ``str.translate`` and array operations; a text with an expanding character ("ß" -> "ss") takes the
+    per-character path, which defines the result.
     """
+    marked = _register(text)
+    if marked is None:
+        return _fold_with_map_chars(text)
+    flat = marked.translate(_FOLD)
+    doubled = [m.start() for m in _DOUBLED_SPACE.finditer(flat)]
+    if len(flat) == len(marked) and not doubled:
+        return flat, list(range(len(flat)))  # most names: nothing folded away
+    if len(flat) == len(marked):
+        index = np.arange(len(marked))
+    else:
+        index = np.flatnonzero(np.frombuffer(marked.translate(_KEPT).encode("latin-1"), dtype=np.uint8))
+    if doubled:
+        flat = _SPACE_RUN.sub(" ", flat)
+        index = np.delete(index, doubled)
+    return flat, index.tolist()
+
+
+def _register(text: str) -> str | None:
+    """The text with possessive apostrophes made spaces, its characters in the tables; None if one expands."""
+    marked = _POSSESSIVE.sub(" ", text)
+    chars = set(marked)
+    for c in chars - _SEEN:
+        folded = _fold_char(c)
+        _FOLD[ord(c)] = folded
+        _KEPT[ord(c)] = "\x01" if folded else "\x00"
+        if len(folded) > 1:
+            _EXPANDING.add(c)
+        _SEEN.add(c)  # last, so that another thread never sees a character half-registered
+    return marked if chars.isdisjoint(_EXPANDING) else None
+
+
+_POSSESSIVE = re.compile("[" + re.escape("".join(sorted(_APOSTROPHES))) + r"](?=[sS](?![^\W_]))")
+_DOUBLED_SPACE = re.compile("(?<= ) ")
+_SPACE_RUN = re.compile("  +")
+# Code point -> folded text, and -> "\x01" if it leaves a character ("\x00" if it folds away); filled as seen.
+_FOLD: dict[int, str] = {}
+_KEPT: dict[int, str] = {}
+_EXPANDING: set[str] = set()
+_SEEN: set[str] = set()
+
+
+def _fold_with_map_chars(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     n = len(text)

@@ -1,28 +1,36 @@
-"""``make bench``: speed and memory of the per-article stage and the site build, against a naive baseline.
+"""``make bench``: speed, memory and accuracy on a synthetic corpus, against a naive baseline in the same run.
 
-Figures are medians of several runs in this process; the baseline (one regular expression per gazetteer
-name, the way a first prototype would match) runs on the same texts in the same run, so the ratio holds
-whatever the machine.
+For each N (1,000 and 10,000; ``--large`` adds 100,000) a fresh process writes N synthetic articles
+(``geomap.synth``, with ground truth) and measures:
+
+* articles/s of the per-article stage with ``--jobs 1`` and with all cores, and of the baseline (the
+  ``geotext`` package's city/country matcher) on the same texts, and their ratio;
+* peak RSS of the main process and of the worker processes;
+* a cold build (empty article cache), a warm rebuild (everything cached), a rebuild after touching one
+  article, and the site build alone with the size of the site;
+* place recall and precision against the generator's truth (article level: the gazetteer ids named),
+  for geomap and for the baseline.
+
+Per-article speeds are medians of RUNS runs on the first SAMPLE articles (the whole corpus for smaller N);
+build times are single runs at full N, which the output says. Each N runs in its own process, so memory and
+caches do not leak from one N into the next.
 """
 
 from __future__ import annotations
 
-import re
+import argparse
+import json
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from geomap.evaluate import read_corpus, to_article
-from geomap.ingest import find_articles, read_article
-from geomap.pipeline import Resources, extract, gather
-from geomap.site import write_site
-
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "corpus"
-RUNS = 5
+RUNS = 3
+SAMPLE = 1000
 
 
 def median_seconds(fn, runs: int = RUNS) -> float:
@@ -34,52 +42,115 @@ def median_seconds(fn, runs: int = RUNS) -> float:
     return statistics.median(times)
 
 
-def naive_baseline(res: Resources):
-    """One case-insensitive regex per name, run over each text: the baseline to beat."""
-    patterns = [re.compile(r"\b" + re.escape(e.place.name) + r"\b", re.I) for e in res.gazetteer.entries.values()]
-    patterns += [re.compile(r"\b" + re.escape(a) + r"\b", re.I) for e in res.gazetteer.entries.values() for a in e.aliases]
-
-    def run(texts: list[str]) -> int:
-        return sum(1 for t in texts for p in patterns for _ in p.finditer(t))
-
-    return run
+def scores(predicted: list[set[str]], truth: list[set[str]]) -> tuple[float, float]:
+    """Micro-averaged (recall, precision) of place ids per article."""
+    hits = sum(len(p & t) for p, t in zip(predicted, truth, strict=True))
+    return hits / max(1, sum(map(len, truth))), hits / max(1, sum(map(len, predicted)))
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def measure(n: int) -> dict:
+    """Everything for one N, in this (fresh) process."""
+    from geotext import GeoText
 
+    from geomap.ingest import find_articles, read_article
+    from geomap.parallel import default_jobs
+    from geomap.pipeline import Engine, Resources, extract_all, gather
+    from geomap.site import write_site
+    from geomap.synth import TRUTH, write_corpus
+    from geomap.textnorm import fold
 
-def main() -> None:
+    out: dict = {"n": n, "cores": default_jobs()}
     t = time.perf_counter()
     res = Resources.load(ROOT / "gazetteer.yaml")
-    print(f"load gazetteer + offline GeoNames index: {time.perf_counter() - t:.2f} s "
-          f"({len(res.gazetteer)} curated places, {len(res.world):,} GeoNames names)")
-    sets: dict[str, list] = {}
-    if (SHARED / "seeds").is_dir():
-        sets["seeds"] = [read_article(p) for p in find_articles([SHARED / "seeds"])]
-    tr = SHARED / "eval" / "TR-News" / "TR-News.xml"
-    if tr.is_file():
-        sets["TR-News"] = [to_article(g, tr) for g in read_corpus(tr)[1]]
-    sets["examples"] = [read_article(p) for p in find_articles([ROOT / "examples" / "articles"])]
-    baseline = naive_baseline(res)
-    extract(sets["examples"][0], res)  # build the matcher once, outside the timings
-    print(f"{'corpus':<10} {'articles':>8} {'words':>8} {'geomap art/s':>13} {'baseline art/s':>15} {'ratio':>6}")
-    for name, articles in sets.items():
-        words = sum(len(a.text.split()) for a in articles)
-        ours = median_seconds(lambda articles=articles: [extract(a, res) for a in articles])
-        base = median_seconds(lambda articles=articles: baseline([a.text for a in articles]))
-        print(f"{name:<10} {len(articles):>8} {words:>8} {len(articles) / ours:>13.1f} "
-              f"{len(articles) / base:>15.1f} {base / ours:>6.2f}")
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = SHARED / "seeds" if (SHARED / "seeds").is_dir() else ROOT / "examples" / "articles"
+    out["load_s"] = time.perf_counter() - t
+    with tempfile.TemporaryDirectory(prefix="geomap-bench-") as tmp:
+        corpus, cache, site = Path(tmp) / "corpus", Path(tmp) / "cache", Path(tmp) / "site"
+        truths = write_corpus(n, corpus, res.gazetteer, seed=n)
+        (corpus / TRUTH).unlink()  # not an article
+        articles = [read_article(p) for p in find_articles([corpus])]
+        out["words"] = sum(t.words for t in truths) / n
+        sample = articles[:SAMPLE]
+        runs = RUNS if len(sample) <= SAMPLE else 1
+        out["sample"], out["runs"] = len(sample), runs
+        jobs1 = median_seconds(lambda: extract_all(sample, res, Engine(jobs=1)), runs)
+        jobsn = median_seconds(lambda: extract_all(sample, res, Engine(jobs=out["cores"])), runs)
+        base = median_seconds(lambda: [GeoText(a.text) for a in sample], runs)
+        out.update(jobs1_aps=len(sample) / jobs1, jobsn_aps=len(sample) / jobsn, baseline_aps=len(sample) / base)
 
-        def build() -> None:
-            write_site(gather([folder], res), Path(tmp) / "site", protect=[folder])
+        engine = Engine(jobs=out["cores"], cache_dir=cache)
+        t = time.perf_counter()
+        built = gather([corpus], res, engine=engine)
+        write_site(built, site, protect=[corpus])
+        out["cold_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        built = gather([corpus], res, engine=engine)
+        out["warm_gather_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        write_site(built, site, protect=[corpus])
+        out["site_s"] = time.perf_counter() - t
+        out["warm_s"] = out["warm_gather_s"] + out["site_s"]
+        out["site_mb"] = sum(p.stat().st_size for p in site.rglob("*") if p.is_file()) / 1e6
+        touched = corpus / truths[n // 2].file
+        touched.write_text(touched.read_text(encoding="utf-8") + "\nThe statement could not be verified.\n",
+                           encoding="utf-8")
+        t = time.perf_counter()
+        write_site(gather([corpus], res, engine=engine), site, protect=[corpus])
+        out["touch_s"] = time.perf_counter() - t
 
-        seconds = median_seconds(build, runs=3)
-        size = sum(p.stat().st_size for p in (Path(tmp) / "site").rglob("*") if p.is_file())
-        print(f"site build ({folder.name}): {seconds:.2f} s median of 3, {size / 1e6:.2f} MB")
-    print(f"peak RSS: {peak_rss_mb():.0f} MB")
+        by_id = {x.article.id: x for x in built.extractions}
+        truth = [set(t.places) for t in truths]
+        ours = [{m.place.id for m in by_id[t.id].mentions if m.place} for t in truths]
+        out["recall"], out["precision"] = scores(ours, truth)
+        names = res.gazetteer.names
+        theirs = []
+        for a in articles:
+            found = GeoText(a.text)
+            theirs.append({i for name in {*found.cities, *found.countries} for i in names.get(fold(name), [fold(name)])})
+        out["baseline_recall"], out["baseline_precision"] = scores(theirs, truth)
+    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return out
+
+
+def report(rows: list[dict]) -> None:
+    first = rows[0]
+    print(f"\ngeomap bench: synthetic articles (~{first['words']:.0f} words), {first['cores']} cores; "
+          f"resources loaded in {first['load_s']:.2f} s")
+    print("per-article stage: median of runs on the first articles (column 'sample x runs'); builds: one run at full N")
+    head = (f"{'N':>7} {'sample x runs':>13} {'jobs=1 art/s':>12} {'all cores':>10} {'geotext art/s':>13} "
+            f"{'ratio':>6} {'cold s':>7} {'warm s':>7} {'touch 1 s':>9} {'site s':>7} {'site MB':>8} "
+            f"{'RSS MB':>7} {'worker MB':>9} {'recall':>6} {'prec':>5} {'geotext R/P':>11}")
+    print(head)
+    for r in rows:
+        print(f"{r['n']:>7,} {str(r['sample']) + ' x ' + str(r['runs']):>13} {r['jobs1_aps']:>12.0f} "
+              f"{r['jobsn_aps']:>10.0f} {r['baseline_aps']:>13.0f} {r['jobs1_aps'] / r['baseline_aps']:>6.2f} "
+              f"{r['cold_s']:>7.1f} {r['warm_s']:>7.1f} {r['touch_s']:>9.1f} {r['site_s']:>7.1f} {r['site_mb']:>8.1f} "
+              f"{r['rss_mb']:>7.0f} {r['worker_rss_mb']:>9.0f} {r['recall']:>6.3f} {r['precision']:>5.3f} "
+              f"{r['baseline_recall']:>5.3f}/{r['baseline_precision']:.3f}")
+    print("ratio = geomap jobs=1 art/s / geotext art/s on the same texts; warm = cached re-read + site; "
+          "touch 1 = rebuild after editing one article")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 10000])
+    parser.add_argument("--large", action="store_true", help="also N=100,000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one N, print JSON
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one)))
+        return 0
+    sizes = args.sizes + ([100_000] if args.large else [])
+    rows = []
+    for n in sizes:
+        print(f"bench: N={n:,} ...", file=sys.stderr, flush=True)
+        done = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True, check=False)
+        if done.returncode:
+            print(done.stderr, file=sys.stderr)
+            return done.returncode
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    report(rows)
+    return 0
 
 
 if __name__ == "__main__":

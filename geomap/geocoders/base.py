@@ -8,19 +8,30 @@ from geopy.location import Location
 from geomap.model import Place
 from geomap.textnorm import fold
 
+ANSWERS_KEPT = 50_000  # distinct queries remembered per geocoder; bounds memory on any corpus size
+
 
 class OfflineGeocoder(Geocoder):
-    """A geopy geocoder whose answers come from an in-memory index, never the network."""
+    """A geopy geocoder whose answers come from an in-memory index, never the network.
+
+    Answers are remembered per folded query: a corpus names the same places again and again, and
+    building geopy ``Location`` objects is most of the cost of an answer.
+    """
 
     def _places(self, folded: str) -> list[Place]:
         raise NotImplementedError
 
     def geocode(self, query: str, *, exactly_one: bool = True, timeout: object = None) -> Location | list | None:
-        places = self._places(fold(query))
-        locations = [to_location(p) for p in places]
+        folded = fold(query)
+        answers = self.__dict__.setdefault("_answers", {})
+        locations = answers.get(folded)
+        if locations is None:
+            if len(answers) >= ANSWERS_KEPT:
+                answers.clear()
+            locations = answers[folded] = tuple(to_location(p) for p in self._places(folded))
         if not locations:
             return None
-        return locations[0] if exactly_one else locations
+        return locations[0] if exactly_one else list(locations)
 
 
 def to_location(place: Place) -> Location:

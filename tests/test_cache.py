@@ -1,0 +1,126 @@
+"""The article cache: a cached build is byte-identical to an uncached one, and a rebuild rereads only what changed."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from geomap.cache import ArticleCache, article_key
+from geomap.cli import main
+from geomap.pipeline import Engine, Resources, extract, gather
+from geomap.synth import TRUTH, write_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "articles"
+GAZETTEER = ROOT / "gazetteer.yaml"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, resources) -> Path:
+    folder = tmp_path_factory.mktemp("corpus")
+    write_corpus(6, folder, resources.gazetteer, seed=7)
+    (folder / TRUTH).unlink()
+    for p in EXAMPLES.iterdir():
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def unchanged(caplog) -> tuple[int, int]:
+    found = [re.search(r"(\d+) of (\d+) articles unchanged", r.getMessage()) for r in caplog.records]
+    last = [m for m in found if m][-1]
+    return int(last.group(1)), int(last.group(2))
+
+
+def test_cached_builds_are_byte_identical_to_an_uncached_one(runner, corpus, tmp_path):
+    cache = tmp_path / "cache"
+    common = [str(corpus), "--gazetteer", str(GAZETTEER), "--jobs", "1"]
+    for out, extra in (("plain", ["--no-cache"]), ("cold", ["--cache", str(cache)]), ("warm", ["--cache", str(cache)])):
+        result = runner.invoke(main, ["build", *common, "--out", str(tmp_path / out), *extra])
+        assert result.exit_code == 0, result.output
+    n = len(list(corpus.iterdir()))
+    assert f"{n} of {n} articles unchanged" in result.output  # the warm build read nothing again
+    assert tree(tmp_path / "plain") == tree(tmp_path / "cold") == tree(tmp_path / "warm")
+    assert (cache / ArticleCache.FILE).is_file()
+
+
+def test_cache_round_trips_every_dataclass_exactly(resources, corpus, tmp_path):
+    engine = Engine(jobs=1, cache_dir=tmp_path)
+    cold = gather([corpus], resources, engine=engine).extractions
+    warm = gather([corpus], resources, engine=engine).extractions
+    fresh = [extract(x.article, resources) for x in cold]
+    assert warm == cold == fresh
+    assert [repr(x) for x in warm] == [repr(x) for x in fresh]
+
+
+def test_touching_one_article_rereads_only_it(resources, corpus, tmp_path, caplog):
+    folder = tmp_path / "articles"
+    shutil.copytree(corpus, folder)
+    engine = Engine(jobs=1, cache_dir=tmp_path / "cache")
+    caplog.set_level(logging.INFO, logger="geomap")
+    gather([folder], resources, engine=engine)
+    n = len(list(folder.iterdir()))
+    assert unchanged(caplog) == (0, n)
+    touched = sorted(folder.glob("synth-*.md"))[2]
+    touched.write_text(touched.read_text(encoding="utf-8") + "\nMore fighting was reported in Kirkuk.\n", encoding="utf-8")
+    rebuilt = gather([folder], resources, engine=engine).extractions
+    assert unchanged(caplog) == (n - 1, n)
+    x = next(x for x in rebuilt if x.article.path == str(touched))
+    assert x == extract(x.article, resources) and "Kirkuk" in {m.text for m in x.mentions}
+
+
+TWO_PLACES = """\
+version: 1
+places:
+  - id: hawija
+    name: Hawija
+    kind: town
+    country: IQ
+    point: [35.32, 43.77]
+  - id: raqqa
+    name: Raqqa
+    kind: city
+    country: SY
+    point: [35.95, 39.01]
+"""
+
+
+def test_editing_a_gazetteer_entry_rereads_only_articles_that_name_it(tmp_path, caplog):
+    gaz = tmp_path / "gazetteer.yaml"
+    gaz.write_text(TWO_PLACES, encoding="utf-8")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "hawija.txt").write_text("Iraqi forces entered Hawija on Thursday, officials said.\n", encoding="utf-8")
+    (folder / "raqqa.txt").write_text("Air strikes hit Raqqa on Wednesday, activists said.\n", encoding="utf-8")
+    engine = Engine(jobs=1, cache_dir=tmp_path / "cache")
+    caplog.set_level(logging.INFO, logger="geomap")
+    gather([folder], Resources.load(gaz), engine=engine)
+    gaz.write_text(TWO_PLACES.replace("[35.95, 39.01]", "[35.9, 39.0]"), encoding="utf-8")
+    res = Resources.load(gaz)
+    rebuilt = {x.article.id: x for x in gather([folder], res, engine=engine).extractions}
+    assert unchanged(caplog) == (1, 2)
+    raqqa = next(m.place for m in rebuilt["raqqa"].mentions if m.place)
+    assert (raqqa.lat, raqqa.lon) == (35.9, 39.0)
+    # An entry's position in the file (its line) is not part of what an article depends on.
+    assert article_key(rebuilt["hawija"].article, res.gazetteer, res.context) == article_key(
+        rebuilt["hawija"].article, Resources.load(gaz).gazetteer, res.context)
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--cache", "{tmp}/c", "--no-cache"], 2, "--cache and --no-cache contradict each other"),
+    (["--cache", "{tmp}/file"], 2, "is a file"),
+    (["--jobs", "0"], 2, "0 is not in the range x>=1"),
+])
+def test_engine_option_errors(runner, corpus, tmp_path, args, code, message):
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = runner.invoke(main, ["build", str(corpus), "--gazetteer", str(GAZETTEER), "--out", str(tmp_path / "o"), *args])
+    assert result.exit_code == code, result.output
+    assert message in " ".join(result.output.split())

@@ -1,0 +1,35 @@
+"""The synthetic corpus: deterministic, about 800 words an article, and truth that names what the text names."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from geomap.ingest import find_articles, read_article
+from geomap.pipeline import extract
+from geomap.synth import TRUTH, write_corpus
+from geomap.textnorm import fold, name_keys
+
+
+def test_same_seed_same_bytes_and_truth_matches_the_text(resources, tmp_path):
+    first = write_corpus(8, tmp_path / "a", resources.gazetteer, seed=5)
+    write_corpus(8, tmp_path / "b", resources.gazetteer, seed=5)
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "b").iterdir()) and TRUTH in files
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+    truth = [json.loads(line) for line in (tmp_path / "a" / TRUTH).read_text(encoding="utf-8").splitlines()]
+    assert [t["id"] for t in truth] == [t.id for t in first]
+    (tmp_path / "a" / TRUTH).unlink()
+    articles = {a.id: a for a in (read_article(p) for p in find_articles([tmp_path / "a"]))}
+    for t in first:
+        article = articles[t.id]
+        assert 650 <= t.words <= 1000 and t.places
+        text = fold(article.text)
+        for pid in t.places:  # every true place is named in the text by one of its gazetteer names
+            entry = resources.gazetteer.entries[pid]
+            assert any(re.search(r"(?<!\w)" + re.escape(k) + r"(?!\w)", text)
+                       for n in (entry.place.name, *entry.aliases) for k in name_keys(n))
+    # geomap reads the article as the truth says, for most places (a measure, not a threshold on speed).
+    found = sum(len(set(t.places) & {m.place.id for m in extract(articles[t.id], resources).mentions if m.place})
+                for t in first)
+    assert found >= 0.8 * sum(len(t.places) for t in first)
