@@ -41,3 +41,4 @@ eval: $(VENV)/.test-deps
 
 bench: $(BIN)/geomap
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_site.py
