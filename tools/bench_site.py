@@ -2,7 +2,8 @@
 
 Articles are generated in a temporary folder from curated gazetteer names and event trigger words, sized to
 give about 1,000 and 10,000 claims. The baseline, run on the same claims in the same run, is what a first
-prototype would write: one folium CircleMarker with its popup per claim, no clustering, no filters.
+prototype would write: one folium CircleMarker with its popup per claim over the same country outlines, no
+clustering, no filters.
 Figures are medians of a few runs; first render is measured in headless Chromium with the network blocked.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 import folium
 
 from geomap.pipeline import Resources, gather
+from geomap.regions import countries_geojson
 from geomap.site import write_site
 from geomap.site.assets import copy_assets
 from geomap.site.mapview import SiteMap
@@ -81,6 +83,7 @@ def baseline_site(site: Path, out: Path) -> None:
     out.mkdir()
     copy_assets(out)
     m = SiteMap(location=[34.5, 41.0], zoom_start=6, tiles=None)
+    folium.GeoJson(countries_geojson(), interactive=False).add_to(m)  # the same offline base layer
     for f in json.loads((site / "data" / "claims.geojson").read_text(encoding="utf-8"))["features"]:
         p = f["properties"]
         folium.CircleMarker([p["lat"], p["lon"]], radius=6, popup=folium.Popup(p["text"])).add_to(m)
