@@ -79,7 +79,7 @@ class ClaimLayer(MacroElement):
                     }
                 }).addTo(map);
                 var shapes = L.featureGroup().addTo(map);
-                function filterPopup(box, place) {
+                function filterPopup(box) {
                     box.querySelectorAll("[data-claim]").forEach(function (li) {
                         li.hidden = !shown(data.claims[Number(li.getAttribute("data-claim"))]);
                     });
@@ -104,7 +104,7 @@ class ClaimLayer(MacroElement):
                     layer.bindPopup(function () {
                         var box = document.createElement("div");
                         box.innerHTML = popups[p.id];
-                        filterPopup(box, p);
+                        filterPopup(box);
                         return box;
                     }, {maxWidth: 420, maxHeight: 360});
                     return layer;
