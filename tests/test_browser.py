@@ -206,6 +206,9 @@ def test_article_page_highlights_mentions(browser, seeds_site):
     names = page.locator("a.mention").all_inner_texts()
     assert "Al-Hawija" in names and "al-Mayadin" in names
     assert page.locator("h1").inner_text().startswith("ISIS Jihadists Surrendering")
+    page.locator("a.mention", has_text="Al-Hawija").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/places/hawija.html") and page.locator("h1").inner_text() == "Hawija"
     assert log["console"] == [] and log["failed"] == []
     page.close()
 

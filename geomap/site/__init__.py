@@ -74,6 +74,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
     panel = env.get_template("panel.html").render(legend=legend)
     site = site_facts(corpus)
     names = {m.place.id: m.place.name for x in corpus.extractions for m in x.mentions if m.place}
+    paged = {v.place.id for v in views}  # places with a page: those some claim is about
     originals = {x.article.id: o for x in corpus.extractions if (o := corpus.original(x.article.id))}
 
     def page(template: str, path: Path, root: str, **context) -> None:
@@ -85,8 +86,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
         build_map(data, popups, panel, mapdata.regions_geojson(admin1)).save(str(root / "index.html"))
         for x in corpus.extractions:
             page("article.html", root / "articles" / f"{x.article.id}.html", "../", x=x, paragraphs=article_segments(x),
-                 names=names, duplicate_of=originals.get(x.article.id),
-                 places_of=lambda c: ", ".join(names.get(p, p) for p in c.places))
+                 names=names, duplicate_of=originals.get(x.article.id), paged=paged)
         page("articles.html", root / "articles" / "index.html", "../", extractions=corpus.extractions,
              originals=originals)
         for v in views:
