@@ -160,6 +160,21 @@ def test_date_filter_hides_claims_outside_the_range(browser, seeds_site):
     page.close()
 
 
+def test_timeline_bar_picks_its_month(browser, seeds_site):
+    claims, _ = exports(seeds_site)
+    page, _ = open_map(browser, seeds_site)
+    bar = page.locator(".timeline .bar").last
+    month = bar.get_attribute("title").split(":")[0]
+    bar.click()
+    in_month = [c for c in claims if (c["date"] or c["published"] or "").startswith(month)]
+    assert in_month and status(page).startswith(f"{len(in_month)} claims")
+    assert page.locator("input[name=from]").input_value() == f"{month}-01"
+    bar.click()  # again: every claim
+    assert status(page).startswith(f"{len(claims)} claims")
+    assert page.locator("input[name=from]").input_value() == ""
+    page.close()
+
+
 def test_search_centres_the_map_on_hawija_and_opens_its_popup(browser, seeds_site, shots):
     _, places = exports(seeds_site)
     lon, lat = next(f["geometry"]["coordinates"] for f in places if f["properties"]["place"] == "hawija")

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader
 
 from geomap.pipeline import gather
 from geomap.site import CSV_COLUMNS, write_site
-from geomap.site.mapdata import choropleth_classes, fill_colour, map_data, regions_geojson, timeline
+from geomap.site.mapdata import bucket_range, choropleth_classes, fill_colour, map_data, regions_geojson, timeline
 from geomap.site.views import admin1_views, place_views
 
 ARTICLE = "---\ntitle: {title}\noutlet: {outlet}\npublished: {published}\n---\n{body}\n"
@@ -117,6 +117,13 @@ def test_fill_colour_classes(claims, colour):
 def test_choropleth_legend_lists_the_classes_in_use():
     assert choropleth_classes(12) == [("1–2", "#ffffb2"), ("3–9", "#fecc5c"), ("10–29", "#fd8d3c")]
     assert choropleth_classes(0) == []
+
+
+@pytest.mark.parametrize(("bucket", "span"), [("2017-10", ("2017-10-01", "2017-10-31")),
+                                              ("2016-02", ("2016-02-01", "2016-02-29")),
+                                              ("2015", ("2015-01-01", "2015-12-31"))])
+def test_bucket_range(bucket, span):
+    assert bucket_range(bucket) == span
 
 
 def test_timeline_fills_empty_months_and_switches_to_years():

@@ -71,7 +71,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
     popup = env.get_template("popup.html")
     popups = {v.place.id: popup.render(view=v, region=region_of.get(v.place.id), first=p["claims"][0])
               for v, p in zip(views, data["places"], strict=True)}
-    panel = env.get_template("panel.html").render(legend=legend)
+    panel = env.get_template("panel.html").render(legend=legend, bucket_range=mapdata.bucket_range)
     site = site_facts(corpus)
     names = {m.place.id: m.place.name for x in corpus.extractions for m in x.mentions if m.place}
     paged = {v.place.id for v in views}  # places with a page: those some claim is about
@@ -109,4 +109,4 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
         by_id = {x.article.id: x for x in corpus.extractions}
         (data_dir / "clusters.json").write_text(json_line([cluster_record(c, by_id) for c in corpus.clusters]),
                                                 encoding="utf-8")
-    return {"claims": len(data["claims"]), "places": len(views), "regions": len(admin1) + len(curated)}
+    return {"claims": len(data["claims"]), "places": len(views)}

@@ -6,6 +6,7 @@ reach the page only through templates (escaped), the script works with indexes.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 
 from geomap.site.views import EVENT_COLOURS, PlaceView, RegionView, claim_date, outlet_of
@@ -92,6 +93,14 @@ def legend(views: list[PlaceView], regions: list[RegionView]) -> Legend:
 def event_order(events: set[str]) -> list[str]:
     """Events in legend order: the colour table's order, unknown ones last."""
     return [e for e in EVENT_COLOURS if e in events] + sorted(events - EVENT_COLOURS.keys())
+
+
+def bucket_range(bucket: str) -> tuple[str, str]:
+    """First and last day of a timeline bucket ("2017" or "2017-10"), for the date inputs."""
+    if len(bucket) == 4:
+        return f"{bucket}-01-01", f"{bucket}-12-31"
+    year, month = int(bucket[:4]), int(bucket[5:7])
+    return f"{bucket}-01", f"{bucket}-{calendar.monthrange(year, month)[1]:02d}"
 
 
 def timeline(dates: list[str]) -> list[tuple[str, int]]:

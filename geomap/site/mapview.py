@@ -191,8 +191,23 @@ class ClaimLayer(MacroElement):
                         refresh();
                     });
                 });
+                var from = box.querySelector("input[name=from]"), to = box.querySelector("input[name=to]");
                 box.querySelectorAll("input[type=date]").forEach(function (input) {
-                    input.addEventListener("change", function () { state[input.name] = input.value; refresh(); });
+                    input.addEventListener("change", function () {
+                        box.querySelectorAll(".timeline .bar").forEach(function (b) { b.classList.remove("picked"); });
+                        state[input.name] = input.value;
+                        refresh();
+                    });
+                });
+                box.querySelectorAll(".timeline .bar").forEach(function (bar) {
+                    bar.addEventListener("click", function () {  // a bar picks its month (or year); again: all
+                        var again = bar.classList.contains("picked");
+                        box.querySelectorAll(".timeline .bar").forEach(function (b) { b.classList.remove("picked"); });
+                        if (!again) { bar.classList.add("picked"); }
+                        from.value = state.from = again ? "" : bar.getAttribute("data-from");
+                        to.value = state.to = again ? "" : bar.getAttribute("data-to");
+                        refresh();
+                    });
                 });
                 var search = box.querySelector("form.geomap-search"), said = box.querySelector(".geomap-found");
                 search.addEventListener("submit", function (event) {
