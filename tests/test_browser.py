@@ -16,6 +16,7 @@ import pytest
 
 from geomap.pipeline import Resources, gather
 from geomap.site import write_site
+from geomap.site.mapdata import choropleth_classes, fill_colour
 
 pytestmark = pytest.mark.browser
 
@@ -213,6 +214,32 @@ def test_popup_links_to_a_place_page_with_both_outlets_numbers(browser, seeds_si
     assert "Outlets disagree on quantities" in page.locator(".disagree").first.inner_text()
     shots(page, "place.png")
     assert log["console"] == [] and log["external"] == []
+    page.close()
+
+
+def test_region_layer_colours_regions_and_links_their_pages(browser, seeds_site):
+    _, places = exports(seeds_site)
+    regions: dict[str, int] = {}  # region page -> claims, from the exports
+    for f in places:
+        if f["properties"]["region_page"]:
+            regions[f["properties"]["region_page"]] = regions.get(f["properties"]["region_page"], 0) + \
+                f["properties"]["claims"]
+    page, log = open_map(browser, seeds_site)
+    assert page.locator(".leaflet-geomap-regions-pane path").count() == 0  # off until ticked
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Regions: claims per admin-1 region").check()
+    shapes = page.locator(".leaflet-geomap-regions-pane path")
+    assert shapes.count() == len(regions)
+    fills = shapes.evaluate_all("paths => paths.map(p => p.getAttribute('fill'))")
+    assert sorted(fills) == sorted(fill_colour(n) for n in regions.values())
+    assert page.locator("fieldset.regions .class").count() == len(choropleth_classes(max(regions.values())))
+    shapes.first.dispatch_event("click")  # the region itself, not a marker drawn over it
+    link = page.locator(".leaflet-popup-content a")
+    assert link.get_attribute("href").removeprefix("regions/").removesuffix(".html") in regions
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Regions: claims per admin-1 region").uncheck()
+    assert shapes.count() == 0
+    assert log["console"] == []
     page.close()
 
 
