@@ -157,7 +157,9 @@ def test_date_filter_hides_claims_outside_the_range(browser, seeds_site):
     search(page, "Hawija")
     shown = popup(page, "Hawija").locator("li[data-claim]:not([hidden])").count()
     assert shown == sum(1 for c in kept if c["place"] == "hawija")
-    assert shown < sum(1 for c in claims if c["place"] == "hawija")
+    total = sum(1 for c in claims if c["place"] == "hawija")
+    assert shown < total
+    assert popup(page, "Hawija").locator(".count").inner_text() == f"{shown} of {total} claims shown"
     page.close()
 
 

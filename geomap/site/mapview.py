@@ -86,6 +86,11 @@ class ClaimLayer(MacroElement):
                     box.querySelectorAll("section.outlet").forEach(function (section) {
                         section.hidden = !section.querySelector("[data-claim]:not([hidden])");
                     });
+                    var all = box.querySelectorAll("[data-claim]").length;
+                    var shownHere = box.querySelectorAll("[data-claim]:not([hidden])").length;
+                    if (shownHere < all) {
+                        box.querySelector(".count").textContent = shownHere + " of " + all + " claims shown";
+                    }
                 }
                 var layers = data.places.map(function (p) {
                     var style = {color: "#333333", weight: 1, fillOpacity: 0.8, className: "geomap-marker"};
@@ -228,7 +233,7 @@ class ClaimLayer(MacroElement):
                 });
                 if (bounds.isValid()) {  // fit to the data, beside the panel when it is open
                     var open = box.querySelector("details").open;
-                    map.fitBounds(bounds, {paddingTopLeft: [50, 20], maxZoom: 9,
+                    map.fitBounds(bounds, {paddingTopLeft: [50, 20], maxZoom: 9, animate: false,
                                            paddingBottomRight: [open ? box.offsetWidth + 20 : 20, 20]});
                 }
                 map.whenReady(focusHash);
