@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from jinja2 import Environment, PackageLoader
@@ -186,3 +187,18 @@ def test_clusters_json_puts_outlets_side_by_side(tmp_path, resources):
     assert cluster["disagreements"] == ["quantities", "actors"]
     assert [(m["outlet"], m["date"], m["quantities"][0]["value"], m["text"]) for m in cluster["members"]] == [
         ("Desk A", "2017-10-05", 12, a), ("Desk B", "2017-10-05", 1000, b)]
+def test_places_from_nominatim_are_credited(tmp_path, resources):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.md").write_text(SAME.format(n=1, body="Clashes broke out in Hawija on Monday."), encoding="utf-8")
+    corpus = gather([folder], resources)
+    out = tmp_path / "site"
+    write_site(corpus, out, protect=[folder])
+    assert "Nominatim" not in (out / "about.html").read_text(encoding="utf-8")
+    # the same place as if the optional online geocoder had placed it
+    corpus.extractions = [replace(x, mentions=tuple(replace(m, place=replace(m.place, source="online")) if m.place else m
+                                                    for m in x.mentions)) for x in corpus.extractions]
+    write_site(corpus, out, protect=[folder])
+    assert "1 place placed online by <a href=\"https://nominatim.org/\">Nominatim</a>" in (
+        out / "about.html").read_text(encoding="utf-8")
+    assert "Nominatim" in (out / "index.html").read_text(encoding="utf-8")

@@ -47,11 +47,13 @@ def site_facts(corpus: Corpus) -> dict:
     gaz = corpus.gazetteer
     path = Path(gaz.path) if gaz and gaz.path else None
     dates = [d for x in corpus.extractions for d in (x.article.published, *(c.date for c in x.claims)) if d]
+    online = {m.place.id for x in corpus.extractions for m in x.mentions if m.place and m.place.source == "online"}
     return {"articles": len(corpus.extractions), "version": __version__,
             "gazetteer": path.name if path else "no gazetteer",
             "gazetteer_sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else None,
             "gazetteer_places": len(gaz) if gaz else 0,
-            "as_of": max(dates) if dates else None}
+            "as_of": max(dates) if dates else None,
+            "online": len(online)}  # places from Nominatim: their ODbL credit is due
 
 
 def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
@@ -83,7 +85,8 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
 
     with atomic_folder(out, protect) as root:
         copy_assets(root)
-        build_map(data, popups, panel, mapdata.regions_geojson(admin1)).save(str(root / "index.html"))
+        build_map(data, popups, panel, mapdata.regions_geojson(admin1), online=bool(site["online"])).save(
+            str(root / "index.html"))
         for x in corpus.extractions:
             page("article.html", root / "articles" / f"{x.article.id}.html", "../", x=x, paragraphs=article_segments(x),
                  names=names, duplicate_of=originals.get(x.article.id), paged=paged)

@@ -281,9 +281,9 @@ def stable_ids(root: Element) -> None:
         element._children = type(element._children)((child.get_name(), child) for child in element._children.values())
 
 
-def build_map(data: dict, popups: dict[str, str], panel: str, regions: dict) -> folium.Map:
+def build_map(data: dict, popups: dict[str, str], panel: str, regions: dict, online: bool = False) -> folium.Map:
     """``data``: the map data (mapdata.map_data); ``popups``: place id -> popup HTML; ``panel``: the filter
-    panel's HTML; ``regions``: the choropleth GeoJSON."""
+    panel's HTML; ``regions``: the choropleth GeoJSON; ``online``: some places came from Nominatim (credited)."""
     m = SiteMap(location=[34.5, 41.0], zoom_start=6, tiles=None, minZoom=2, maxZoom=14, control_scale=True,
                 prefer_canvas=False)
     # Panes, bottom to top: country outlines under the optional tiles, then regions, curated shapes, markers (400).
@@ -303,8 +303,10 @@ def build_map(data: dict, popups: dict[str, str], panel: str, regions: dict) -> 
     ClaimLayer(data, popups, panel).add_to(m)
     folium.LayerControl(collapsed=True, position="topleft").add_to(m)
     m.get_root().header.add_child(Element('<meta name="generator" content="geomap">'))
+    nominatim = (' · places by <a href="https://nominatim.org/">Nominatim</a>, &copy; '
+                 '<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)') if online else ""
     Attribution('<a href="about.html">About &amp; sources</a> · <a href="articles/index.html">Articles</a> · '
                 '<a href="places/index.html">Places</a> · Natural Earth (public domain) · '
-                '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)').add_to(m)
+                '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)' + nominatim).add_to(m)
     stable_ids(m.get_root())
     return m
