@@ -1,4 +1,4 @@
-"""What the pages show, derived from the gathered corpus: places with their claims, story by story."""
+"""What the pages show, derived from the gathered corpus: places and their claims story by story, regions, comparisons."""
 
 from __future__ import annotations
 
