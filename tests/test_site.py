@@ -62,13 +62,16 @@ OUTLET = "---\ntitle: Report\noutlet: {o}\npublished: {d}\n---\n{body}\n"
     ("Militants said 40 fighters surrendered in Hawija.", "Militants said 400 fighters surrendered in Hawija.",
      "Outlets disagree on quantities"),
     ("Militants said 40 fighters surrendered in Hawija.", "In Hawija 40 fighters surrendered to the army on Monday, "
-     "a local official told reporters by telephone.", "The outlets agree"),
+     "a local official told reporters by telephone.", "The articles agree"),
 ])
 def test_place_page_flags_disagreements_between_outlets(tmp_path, resources, first, second, flag):
     out = build(tmp_path, resources, {"a.md": OUTLET.format(o="Alpha", d="2017-10-01", body=first),
                                       "b.md": OUTLET.format(o="Beta", d="2017-10-02", body=second)})
     page = (out / "places" / "hawija.html").read_text(encoding="utf-8")
     assert flag in page
+    (cluster,) = json.loads((out / "data" / "clusters.json").read_text(encoding="utf-8"))
+    assert f'<section class="comparison" id="{cluster["id"]}">' in page  # the cluster of clusters.json
+    assert "no other article makes" not in page
     assert page.count('<td class="outlet">Alpha</td>') == 1 and page.count('<td class="outlet">Beta</td>') == 1
 
 
@@ -85,6 +88,8 @@ def test_regions_curated_lines_and_exports(tmp_path, resources):
     assert region and (out / "regions" / f"{region}.html").is_file()
     assert "Raqqa" in (out / "regions" / f"{region}.html").read_text(encoding="utf-8")
     # Raqqa lies on the curated Euphrates line: the river's page groups it
+    assert "surrender</span> 1 claim no other article makes" in (out / "places" / "raqqa.html").read_text(
+        encoding="utf-8")
     river = (out / "regions" / "euphrates.html").read_text(encoding="utf-8")
     assert 'href="../places/raqqa.html"' in river
     assert 'part of <a href="../regions/euphrates.html">' in (out / "places" / "raqqa.html").read_text(encoding="utf-8")

@@ -76,6 +76,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
     panel = env.get_template("panel.html").render(legend=legend, bucket_range=mapdata.bucket_range)
     site = site_facts(corpus)
     names = {m.place.id: m.place.name for x in corpus.extractions for m in x.mentions if m.place}
+    by_id = {x.article.id: x for x in corpus.extractions}
     paged = {v.place.id for v in views}  # places with a page: those some claim is about
     originals = {x.article.id: o for x in corpus.extractions if (o := corpus.original(x.article.id))}
 
@@ -93,8 +94,8 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
         page("articles.html", root / "articles" / "index.html", "../", extractions=corpus.extractions,
              originals=originals)
         for v in views:
-            page("place.html", root / "places" / f"{v.place.id}.html", "../", view=v, groups=comparisons(v),
-                 region=region_of.get(v.place.id), areas=areas_of.get(v.place.id, []))
+            page("place.html", root / "places" / f"{v.place.id}.html", "../", view=v, region=region_of.get(v.place.id),
+                 groups=comparisons(v, corpus.clusters, by_id), areas=areas_of.get(v.place.id, []))
         page("places.html", root / "places" / "index.html", "../", views=views, region_of=region_of)
         for r in admin1 + curated:
             page("region.html", root / "regions" / f"{r.id}.html", "../", region=r)
@@ -109,7 +110,6 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
         (data_dir / "places.geojson").write_text(json_line(places_geojson(views, region_of)), encoding="utf-8")
         (data_dir / "claims.csv").write_text(claims_csv(corpus), encoding="utf-8")
         (data_dir / "unresolved.csv").write_text(unresolved_csv(corpus), encoding="utf-8")
-        by_id = {x.article.id: x for x in corpus.extractions}
         (data_dir / "clusters.json").write_text(json_line([cluster_record(c, by_id) for c in corpus.clusters]),
                                                 encoding="utf-8")
     return {"claims": len(data["claims"]), "places": len(views)}

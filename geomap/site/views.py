@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import shapely
 
-from geomap import geo
+from geomap.clusters import ClaimCluster, contains
 from geomap.model import Article, Claim, Extraction, Place
 from geomap.pipeline import Corpus
 from geomap.regions import region_index
@@ -25,7 +25,6 @@ EVENT_COLOURS = {
 UNKNOWN_OUTLET = "Unknown outlet"
 # Places that are not inside one admin-1 region: they are listed under their country, not a region.
 NOT_IN_A_REGION = ("country", "region", "river", "border")
-NEAR_LINE_DEG = 0.1  # a place this close to a curated river or border (about 10 km) is grouped with it
 
 
 def outlet_of(article: Article) -> str:
@@ -192,28 +191,20 @@ def admin1_views(views: list[PlaceView]) -> list[RegionView]:
 
 
 def curated_views(views: list[PlaceView], corpus: Corpus) -> list[RegionView]:
-    """Curated areas, rivers and borders from the gazetteer, each with the places inside it (or near its line,
-    or declared ``within`` it), when any of them carries a claim."""
+    """Curated areas, rivers and borders from the gazetteer, each with the places inside it (or along its line,
+    the rule claim clusters use) or declared ``within`` it, when any of them carries a claim."""
     if corpus.gazetteer is None:
         return []
     entries = corpus.gazetteer.entries
-    shapes = [e.place for e in entries.values() if e.place.geometry in ("line", "polygon") and e.place.kind != "country"]
-    if not shapes:
-        return []
-    lats = [v.place.lat for v in views]
-    lons = [v.place.lon for v in views]
     out = []
-    for area in shapes:
-        if area.geometry == "polygon":
-            inside = shapely.contains_xy(geo.polygon(area.coords), lons, lats)
-        else:
-            inside = shapely.dwithin(geo.line(area.coords), shapely.points(lons, lats), NEAR_LINE_DEG)
-        members = [v for v, hit in zip(views, inside, strict=True) if hit and v.place.id != area.id]
-        members += [v for v in views if v.place.id == area.id or _within(entries, v.place.id, area.id)]
-        unique = {v.place.id: v for v in members}
-        if unique:
+    for entry in entries.values():
+        area = entry.place
+        if area.geometry not in ("line", "polygon") or area.kind == "country":
+            continue
+        members = [v for v in views if contains(area, v.place) or _within(entries, v.place.id, area.id)]
+        if members:
             out.append(RegionView(area.id, area.name, area.country, area.kind,
-                                  tuple(unique[k] for k in sorted(unique))))
+                                  tuple(sorted(members, key=lambda v: v.place.id))))
     return sorted(out, key=lambda r: r.id)
 
 
@@ -230,38 +221,40 @@ def _within(entries: dict, place_id: str, area_id: str) -> bool:
 
 @dataclass(frozen=True)
 class Comparison:
-    """Claims about one place and one event, side by side, and what the outlets disagree on."""
+    """Claims side by side: a cluster (one event told by several articles, with what they disagree on), or the
+    claims about a place that no other article makes, by event type."""
 
     event: str
     claims: tuple[ClaimView, ...]
-    disagreements: tuple[str, ...]  # among "quantities", "actors", "dates"
+    disagreements: tuple[str, ...] = ()  # among "quantities", "actors", "dates" (geomap.clusters)
+    cluster: str | None = None  # the cluster id, as in data/clusters.json
 
     @property
     def outlets(self) -> list[str]:
         return sorted({outlet_of(cv.article) for cv in self.claims})
 
-
-def _differ(claims: tuple[ClaimView, ...], values) -> bool:
-    """Two outlets that both state something and state different things."""
-    per_outlet: dict[str, set] = {}
-    for cv in claims:
-        per_outlet.setdefault(outlet_of(cv.article), set()).update(values(cv.claim))
-    stated = [frozenset(v) for v in per_outlet.values() if v]
-    return len(stated) > 1 and len(set(stated)) > 1
+    @property
+    def articles(self) -> int:
+        return len({cv.article.id for cv in self.claims})
 
 
-def comparisons(view: PlaceView) -> list[Comparison]:
-    """The place's claims grouped by event type, each group flagged where its outlets disagree."""
-    groups: dict[str, list[ClaimView]] = {}
+def claim_view(x: Extraction, index: int, place_id: str) -> ClaimView:
+    claim = x.claims[index]
+    return ClaimView(x.article, claim, index, sentence_segments(x, claim, place_id))
+
+
+def comparisons(view: PlaceView, clusters: tuple[ClaimCluster, ...], extractions: dict[str, Extraction]) \
+        -> list[Comparison]:
+    """The clusters that hold a claim about this place, then its claims no other article makes, by event."""
+    out, clustered = [], set()
+    for cluster in clusters:
+        if cluster.place != view.place.id and all(ref.place != view.place.id for ref in cluster.members):
+            continue
+        claims = tuple(claim_view(extractions[r.article], r.index, r.place) for r in cluster.members)
+        out.append(Comparison(cluster.event, claims, cluster.disagreements, cluster.id))
+        clustered.update((r.article, r.index) for r in cluster.members if r.place == view.place.id)
+    alone: dict[str, list[ClaimView]] = {}
     for cv in view.claims:
-        groups.setdefault(cv.claim.event, []).append(cv)
-    out = []
-    for event in sorted(groups):
-        claims = tuple(groups[event])
-        flags = tuple(name for name, values in (
-            ("quantities", lambda c: {(q.kind, q.value) for q in c.quantities}),
-            ("actors", lambda c: set(c.actors)),
-            ("dates", lambda c: {c.date} if c.date else set()),
-        ) if _differ(claims, values))
-        out.append(Comparison(event, claims, flags))
-    return out
+        if (cv.article.id, cv.number) not in clustered:
+            alone.setdefault(cv.claim.event, []).append(cv)
+    return out + [Comparison(event, tuple(alone[event])) for event in sorted(alone)]
