@@ -36,6 +36,7 @@ def shots(tmp_path_factory):
 
     def shoot(page, name: str) -> Path:
         path = folder / name
+        page.wait_for_function("document.getAnimations().length === 0")  # popups fade in
         page.screenshot(path=str(path))
         if extra:
             Path(extra).mkdir(parents=True, exist_ok=True)
