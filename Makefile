@@ -41,6 +41,7 @@ eval: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python tools/bench.py
+	$(BIN)/python tools/bench_site.py
 
 bench-large: $(VENV)/.test-deps
 	$(BIN)/python tools/bench.py --large

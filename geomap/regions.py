@@ -53,6 +53,13 @@ class RegionIndex:
         self.regions, self.geoms = pickled(path, lambda: _regions(data), "the admin-1 regions")
         self.tree = STRtree(self.geoms)
         self._located: dict[tuple[float, float, float], Region | None] = {}
+        self._by_name: dict[tuple[str, str | None], int] = {}
+        for i, r in enumerate(self.regions):
+            self._by_name.setdefault((r.name, r.country), i)
+
+    def find(self, name: str, country: str | None) -> int | None:
+        """The index of the region a place's ``region`` names (Natural Earth spelling), in its country."""
+        return self._by_name.get((name, country))
 
     def locate(self, lat: float, lon: float, tolerance_deg: float = 0.0) -> Region | None:
         """The admin-1 region at a point; with a tolerance, the nearest one within it (coasts, borders).

@@ -1,13 +1,21 @@
-"""The site writer on small corpora written here: layers, exports (claims.csv, clusters.json), escaping for spreadsheets."""
+"""The site writer on small corpora written here: map data, place and region pages, exports (claims.csv,
+clusters.json), About."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
+from dataclasses import replace
+
+import pytest
+from jinja2 import Environment, PackageLoader
 
 from geomap.pipeline import gather
 from geomap.site import CSV_COLUMNS, write_site
+from geomap.site.mapdata import bucket_range, choropleth_classes, fill_colour, map_data, regions_geojson, timeline
+from geomap.site.views import admin1_views, place_views
 
 ARTICLE = "---\ntitle: {title}\noutlet: {outlet}\npublished: {published}\n---\n{body}\n"
 ACLED = ("event_id", "event_date", "time_precision", "event_type", "actor1", "actor2", "country", "admin1", "location",
@@ -25,13 +33,122 @@ def build(tmp_path, resources, articles: dict[str, str]):
     return out
 
 
-def test_two_stories_with_one_label_keep_two_layers(tmp_path, resources):
+def test_map_data_rows_follow_the_popup_order(tmp_path, resources):
+    """Claim rows are numbered in the order popups list them, so the filter hides the right lines."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "a.md").write_text(OUTLET.format(o="Beta", d="2017-10-02", body="Clashes broke out in Hawija."))
+    (articles / "b.md").write_text(OUTLET.format(o="Alpha", d="2017-10-01", body="Militants surrendered in Hawija."))
+    views = place_views(gather([articles], resources))
+    data = map_data(views)
+    assert data["outlets"] == ["Alpha", "Beta"]
+    hawija = next(p for p in data["places"] if p["id"] == "hawija")
+    rows = data["claims"][hawija["claims"][0]:hawija["claims"][1]]
+    assert [data["outlets"][r[1]] for r in rows] == ["Alpha", "Beta"]
+    assert [data["events"][r[2]]["name"] for r in rows] == ["surrender", "fighting"]
+    assert [r[3] for r in rows] == ["2017-10-01", "2017-10-02"]  # the article's date when the claim has none
+    view = next(v for v in views if v.place.id == "hawija")
+    html = Environment(loader=PackageLoader("geomap.site", "templates"), autoescape=True).get_template(
+        "popup.html").render(view=view, region=None, first=hawija["claims"][0])
+    numbers = [int(n) for n in re.findall(r'data-claim="(\d+)"', html)]
+    assert numbers == list(range(*hawija["claims"]))
+    assert html.index(">Alpha<") < html.index(">Beta<")
+
+
+OUTLET = "---\ntitle: Report\noutlet: {o}\npublished: {d}\n---\n{body}\n"
+
+
+@pytest.mark.parametrize(("first", "second", "flag"), [
+    ("Militants said 40 fighters surrendered in Hawija.", "Militants said 400 fighters surrendered in Hawija.",
+     "Outlets disagree on quantities"),
+    ("Militants said 40 fighters surrendered in Hawija.", "In Hawija 40 fighters surrendered to the army on Monday, "
+     "a local official told reporters by telephone.", "The articles agree"),
+])
+def test_place_page_flags_disagreements_between_outlets(tmp_path, resources, first, second, flag):
+    out = build(tmp_path, resources, {"a.md": OUTLET.format(o="Alpha", d="2017-10-01", body=first),
+                                      "b.md": OUTLET.format(o="Beta", d="2017-10-02", body=second)})
+    page = (out / "places" / "hawija.html").read_text(encoding="utf-8")
+    assert flag in page
+    (cluster,) = json.loads((out / "data" / "clusters.json").read_text(encoding="utf-8"))
+    assert f'<section class="comparison" id="{cluster["id"]}">' in page  # the cluster of clusters.json
+    assert "no other article makes" not in page
+    assert page.count('<td class="outlet">Alpha</td>') == 1 and page.count('<td class="outlet">Beta</td>') == 1
+
+
+def test_regions_curated_lines_and_exports(tmp_path, resources):
     out = build(tmp_path, resources, {
-        "a.md": SAME.format(n=1, body="Clashes broke out in Hawija on Monday."),
-        "b.md": SAME.format(n=2, body="Militants surrendered in Raqqa on Tuesday, officials said."),
+        "a.md": SAME.format(n=1, body="Militants surrendered in Raqqa on Tuesday. Fighting spread along the Euphrates. "
+                                      "Inside Syria Media Center reported clashes in Hawija."),
     })
-    html = (out / "index.html").read_text(encoding="utf-8")
-    assert '"Desk: Fighting near Hawija"' in html and '"Desk: Fighting near Hawija (b)"' in html
+    places = {f["properties"]["place"]: f for f in
+              json.loads((out / "data" / "places.geojson").read_text(encoding="utf-8"))["features"]}
+    assert places["euphrates"]["geometry"]["type"] == "LineString"  # a river claim is drawn as the river
+    assert places["raqqa"]["geometry"]["type"] == "Point"
+    region = places["raqqa"]["properties"]["region_page"]
+    assert region and (out / "regions" / f"{region}.html").is_file()
+    assert "Raqqa" in (out / "regions" / f"{region}.html").read_text(encoding="utf-8")
+    # Raqqa lies on the curated Euphrates line: the river's page groups it
+    assert "surrender</span> 1 claim no other article makes" in (out / "places" / "raqqa.html").read_text(
+        encoding="utf-8")
+    river = (out / "regions" / "euphrates.html").read_text(encoding="utf-8")
+    assert 'href="../places/raqqa.html"' in river
+    assert 'part of <a href="../regions/euphrates.html">' in (out / "places" / "raqqa.html").read_text(encoding="utf-8")
+    claims = json.loads((out / "data" / "claims.geojson").read_text(encoding="utf-8"))["features"]
+    assert {f["geometry"]["type"] for f in claims if f["properties"]["place"] == "euphrates"} == {"LineString"}
+    unresolved = list(csv.DictReader(io.StringIO((out / "data" / "unresolved.csv").read_text(encoding="utf-8"))))
+    assert list(unresolved[0]) == ["article_id", "start", "end", "text", "note"]
+    text = (tmp_path / "articles" / "a.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+    for row in unresolved:
+        assert text[int(row["start"]):int(row["end"])] == row["text"] and row["note"]
+    assert [row["text"] for row in unresolved] == ["Syria"]  # "Inside Syria Media Center" is no place
+
+
+def test_choropleth_counts_claims_per_admin1_region(tmp_path, resources):
+    out = build(tmp_path, resources, {
+        "a.md": SAME.format(n=1, body="Clashes broke out in Hawija on Monday. Militants fled Hawija on Tuesday."),
+    })
+    regions = admin1_views(place_views(gather([tmp_path / "articles"], resources)))
+    feature = next(f for f in regions_geojson(regions)["features"] if f["properties"]["name"] == "At-Ta'mim")
+    assert feature["properties"]["claims"] == 2 and feature["properties"]["fill"] == fill_colour(2)
+    assert feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert 'href="ne-iq-ts.html">At-Ta&#39;mim</a>' in (out / "regions" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("claims", "colour"), [(1, "#ffffb2"), (2, "#ffffb2"), (3, "#fecc5c"), (299, "#bd0026"),
+                                                (5000, "#800026")])
+def test_fill_colour_classes(claims, colour):
+    assert fill_colour(claims) == colour
+
+
+def test_choropleth_legend_lists_the_classes_in_use():
+    assert choropleth_classes(12) == [("1–2", "#ffffb2"), ("3–9", "#fecc5c"), ("10–29", "#fd8d3c")]
+    assert choropleth_classes(0) == []
+
+
+@pytest.mark.parametrize(("bucket", "span"), [("2017-10", ("2017-10-01", "2017-10-31")),
+                                              ("2016-02", ("2016-02-01", "2016-02-29")),
+                                              ("2015", ("2015-01-01", "2015-12-31"))])
+def test_bucket_range(bucket, span):
+    assert bucket_range(bucket) == span
+
+
+def test_timeline_fills_empty_months_and_switches_to_years():
+    assert timeline(["2017-10-05", "2017-12-01", "2017-10-30"]) == [("2017-10", 2), ("2017-11", 0), ("2017-12", 1)]
+    assert timeline(["2010-01-01", "2017-12-01"]) == [(str(y), 1 if y in (2010, 2017) else 0) for y in range(2010, 2018)]
+    assert timeline([]) == []
+
+
+def test_about_page_states_sources_and_when(tmp_path, resources):
+    out = build(tmp_path, resources, {
+        "a.md": SAME.format(n=3, body="Clashes broke out in Hawija on Monday."),
+        "b.md": SAME.format(n=5, body="Militants surrendered in Raqqa."),
+    })
+    about = (out / "about.html").read_text(encoding="utf-8")
+    assert 'Data as of <time datetime="2017-10-05">' in about
+    assert "gazetteer.yaml" in about and "CC BY 4.0" in about and "OpenStreetMap" in about and "Natural Earth" in about
+    assert ">a.md</a>" in about and ">b.md</a>" in about
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "GeoNames" in index and "about.html" in index
 
 
 def test_csv_cells_from_articles_cannot_be_formulas(tmp_path, resources):
@@ -75,3 +192,18 @@ def test_clusters_json_puts_outlets_side_by_side(tmp_path, resources):
     assert cluster["disagreements"] == ["quantities", "actors"]
     assert [(m["outlet"], m["date"], m["quantities"][0]["value"], m["text"]) for m in cluster["members"]] == [
         ("Desk A", "2017-10-05", 12, a), ("Desk B", "2017-10-05", 1000, b)]
+def test_places_from_nominatim_are_credited(tmp_path, resources):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.md").write_text(SAME.format(n=1, body="Clashes broke out in Hawija on Monday."), encoding="utf-8")
+    corpus = gather([folder], resources)
+    out = tmp_path / "site"
+    write_site(corpus, out, protect=[folder])
+    assert "Nominatim" not in (out / "about.html").read_text(encoding="utf-8")
+    # the same place as if the optional online geocoder had placed it
+    corpus.extractions = [replace(x, mentions=tuple(replace(m, place=replace(m.place, source="online")) if m.place else m
+                                                    for m in x.mentions)) for x in corpus.extractions]
+    write_site(corpus, out, protect=[folder])
+    assert "1 place placed online by <a href=\"https://nominatim.org/\">Nominatim</a>" in (
+        out / "about.html").read_text(encoding="utf-8")
+    assert "Nominatim" in (out / "index.html").read_text(encoding="utf-8")

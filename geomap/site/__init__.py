@@ -1,32 +1,30 @@
-"""Render the gathered corpus as a static site: map, article pages, data exports.
+"""Render the gathered corpus as a static site: map, place, region and article pages, indexes, data exports.
 
-Everything is written into a temporary folder that replaces the output folder only when complete.
+Everything is gathered into views first, then written into a temporary folder that replaces the output folder
+only when complete.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import hashlib
 import logging
 import re
-from html import escape
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from geomap.export import article_record, claim_record, cluster_record, json_line, place_record
-from geomap.model import Claim, Extraction
+from geomap import __version__
+from geomap.export import article_record, cluster_record, json_line
 from geomap.pipeline import Corpus
+from geomap.site import mapdata
 from geomap.site.assets import copy_assets
+from geomap.site.exports import CSV_COLUMNS, claims_csv, claims_geojson, places_geojson, unresolved_csv
 from geomap.site.mapview import build_map
 from geomap.site.output import atomic_folder
-from geomap.site.views import article_segments, place_views
+from geomap.site.views import admin1_views, article_segments, comparisons, curated_views, place_views
 
 log = logging.getLogger(__name__)
-
-CSV_COLUMNS = ("event_id", "event_date", "time_precision", "event_type", "actor1", "actor2", "country", "admin1",
-               "location", "latitude", "longitude", "geo_precision", "source", "source_url", "notes", "fatalities",
-               "article_id", "start", "end")
+__all__ = ["CSV_COLUMNS", "write_site"]  # the claims.csv header is part of this package's interface
 
 
 def web_url(url: str | None) -> str | None:
@@ -40,103 +38,78 @@ def _env() -> Environment:
     env = Environment(loader=PackageLoader("geomap.site", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
     env.filters["web_url"] = web_url
+    env.filters["basename"] = lambda path: Path(path).name
     return env
+
+
+def site_facts(corpus: Corpus) -> dict:
+    """What the footer and About page say the site was built from; no clock, so builds stay byte-identical."""
+    gaz = corpus.gazetteer
+    path = Path(gaz.path) if gaz and gaz.path else None
+    dates = [d for x in corpus.extractions for d in (x.article.published, *(c.date for c in x.claims)) if d]
+    online = {m.place.id for x in corpus.extractions for m in x.mentions if m.place and m.place.source == "online"}
+    return {"articles": len(corpus.extractions), "version": __version__,
+            "gazetteer": path.name if path else "no gazetteer",
+            "gazetteer_sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else None,
+            "gazetteer_places": len(gaz) if gaz else 0,
+            "as_of": max(dates) if dates else None,
+            "online": len(online)}  # places from Nominatim: their ODbL credit is due
 
 
 def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
     """Write the site; returns figures for the closing summary line."""
     env = _env()
     views = place_views(corpus)
-    originals = [x for x in corpus.extractions if x.article.id not in corpus.duplicates]
-    storied = {s.article.id for v in views for s in v.stories}
-    layers = []
-    labels: set[str] = set()
-    for x in originals:
-        if x.article.id not in storied:
-            continue
-        label = f"{x.article.outlet or 'Unknown outlet'}: {x.article.title or x.article.id}"
-        if label in labels:  # folium keys layers by label: two stories must not share one
-            label += f" ({x.article.id})"
-        labels.add(label)
-        # Leaflet's layer box shows labels as HTML: escaped here, once.
-        layers.append((x.article.id, escape(label)))
+    admin1 = admin1_views(views)
+    curated = curated_views(views, corpus)
+    region_of = {v.place.id: r for r in admin1 for v in r.places}
+    areas_of: dict[str, list] = {}
+    for area in curated:
+        for v in area.places:
+            if v.place.id != area.id:
+                areas_of.setdefault(v.place.id, []).append(area)
+    data = mapdata.map_data(views)
+    legend = mapdata.legend(views, admin1)
     popup = env.get_template("popup.html")
-    popups = {v.place.id: popup.render(view=v) for v in views}
-    site = {"articles": len(corpus.extractions),
-            "gazetteer": Path(corpus.gazetteer.path).name if corpus.gazetteer and corpus.gazetteer.path else "no gazetteer"}
+    popups = {v.place.id: popup.render(view=v, region=region_of.get(v.place.id), first=p["claims"][0])
+              for v, p in zip(views, data["places"], strict=True)}
+    panel = env.get_template("panel.html").render(legend=legend, bucket_range=mapdata.bucket_range)
+    site = site_facts(corpus)
     names = {m.place.id: m.place.name for x in corpus.extractions for m in x.mentions if m.place}
+    by_id = {x.article.id: x for x in corpus.extractions}
+    paged = {v.place.id for v in views}  # places with a page: those some claim is about
+    originals = {x.article.id: o for x in corpus.extractions if (o := corpus.original(x.article.id))}
+
+    def page(template: str, path: Path, root: str, **context) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(env.get_template(template).render(root=root, site=site, **context), encoding="utf-8")
 
     with atomic_folder(out, protect) as root:
         copy_assets(root)
-        build_map(views, layers, popups).save(str(root / "index.html"))
-        (root / "articles").mkdir()
-        page = env.get_template("article.html")
+        build_map(data, popups, panel, mapdata.regions_geojson(admin1), online=bool(site["online"])).save(
+            str(root / "index.html"))
         for x in corpus.extractions:
-            html = page.render(x=x, paragraphs=article_segments(x), names=names, root="../", site=site,
-                               duplicate_of=corpus.original(x.article.id),
-                               places_of=lambda c: ", ".join(names.get(p, p) for p in c.places))
-            (root / "articles" / f"{x.article.id}.html").write_text(html, encoding="utf-8")
-        (root / "articles" / "index.html").write_text(
-            env.get_template("articles.html").render(extractions=corpus.extractions, duplicates=corpus.duplicates,
-                                                     root="../", site=site), encoding="utf-8")
-        data = root / "data"
-        data.mkdir()
-        (data / "articles.jsonl").write_text(
+            page("article.html", root / "articles" / f"{x.article.id}.html", "../", x=x, paragraphs=article_segments(x),
+                 names=names, duplicate_of=originals.get(x.article.id), paged=paged)
+        page("articles.html", root / "articles" / "index.html", "../", extractions=corpus.extractions,
+             originals=originals)
+        for v in views:
+            page("place.html", root / "places" / f"{v.place.id}.html", "../", view=v, region=region_of.get(v.place.id),
+                 groups=comparisons(v, corpus.clusters, by_id), areas=areas_of.get(v.place.id, []))
+        page("places.html", root / "places" / "index.html", "../", views=views, region_of=region_of)
+        for r in admin1 + curated:
+            page("region.html", root / "regions" / f"{r.id}.html", "../", region=r)
+        page("regions.html", root / "regions" / "index.html", "../", admin1=admin1, curated=curated)
+        page("about.html", root / "about.html", "", extractions=corpus.extractions)
+        data_dir = root / "data"
+        data_dir.mkdir()
+        (data_dir / "articles.jsonl").write_text(
             "".join(json_line(article_record(x, corpus.duplicates.get(x.article.id))) for x in corpus.extractions),
             encoding="utf-8")
-        (data / "claims.geojson").write_text(json_line(claims_geojson(corpus)), encoding="utf-8")
-        (data / "claims.csv").write_text(claims_csv(corpus), encoding="utf-8")
-        by_id = {x.article.id: x for x in corpus.extractions}
-        (data / "clusters.json").write_text(json_line([cluster_record(c, by_id) for c in corpus.clusters]), encoding="utf-8")
-    return {"claims": sum(v.claim_count for v in views), "places": len(views)}
-
-
-def _claim_rows(corpus: Corpus) -> list[tuple[Extraction, int, Claim, object]]:
-    rows = []
-    for x in corpus.extractions:
-        if x.article.id in corpus.duplicates:
-            continue
-        places = x.places
-        for n, claim in enumerate(x.claims):
-            for pid in claim.places:
-                rows.append((x, n, claim, places[pid]))
-    return rows
-
-
-def claims_geojson(corpus: Corpus) -> dict:
-    features = []
-    for x, n, claim, place in _claim_rows(corpus):
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
-            # The same fields as the JSON Lines contract, one place per feature.
-            "properties": {
-                **claim_record(claim, x.article.text), **place_record(place),
-                "article": x.article.id, "claim": n, "outlet": x.article.outlet, "published": x.article.published,
-            },
-        })
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _cell(value: object) -> object:
-    """Text from articles opens in spreadsheets: a leading =, +, - or @ must not become a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def claims_csv(corpus: Corpus) -> str:
-    """ACLED-like rows, one per claim and place."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for x, n, claim, place in _claim_rows(corpus):
-        killed = [q.value for q in claim.quantities if q.kind == "killed" and q.value is not None]
-        w.writerow(_cell(v) for v in [
-            f"{x.article.id}-{n}-{place.id}", claim.date or "", claim.time_precision or "", claim.event,
-            claim.actors[0] if claim.actors else "", claim.actors[1] if len(claim.actors) > 1 else "",
-            place.country or "", place.region or "", place.name, place.lat, place.lon, place.precision,
-            x.article.outlet or "", x.article.url or "", x.article.text[claim.start:claim.end],
-            int(max(killed)) if killed else "", x.article.id, claim.start, claim.end,
-        ])
-    return buf.getvalue()
+        (data_dir / "claims.geojson").write_text(json_line(claims_geojson(corpus)), encoding="utf-8")
+        (data_dir / "places.geojson").write_text(json_line(places_geojson(views, region_of)), encoding="utf-8")
+        (data_dir / "claims.csv").write_text(claims_csv(corpus), encoding="utf-8")
+        (data_dir / "unresolved.csv").write_text(unresolved_csv(corpus), encoding="utf-8")
+        (data_dir / "clusters.json").write_text(json_line([cluster_record(c, by_id) for c in corpus.clusters]),
+                                                encoding="utf-8")
+    return {"claims": len(data["claims"]), "places": len(views)}

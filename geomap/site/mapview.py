@@ -1,8 +1,7 @@
-"""The folium map: local assets, an offline base layer, one layer per story, escaped popups."""
+"""The folium map: local assets, an offline base layer, clustered claims with filters, a region choropleth."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import folium
@@ -11,7 +10,6 @@ from jinja2 import Template
 
 from geomap.regions import countries_geojson
 from geomap.site.assets import CSS, JS
-from geomap.site.views import EVENT_COLOURS, PlaceView
 
 
 class SiteMap(folium.Map):
@@ -21,28 +19,237 @@ class SiteMap(folium.Map):
     default_css = list(CSS)
 
 
-class PlaceMarker(MacroElement):
-    """A circle marker sized by claims and coloured by event; its popup HTML reaches JS only through tojson."""
+class RegionLayer(folium.FeatureGroup):
+    """The choropleth of claims per admin-1 region, in its own pane under the markers; off until ticked."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.circleMarker({{ this.location|tojson }}, {{ this.options|tojson }})
-                .bindPopup({{ this.popup_html|tojson }}, {maxWidth: 420, maxHeight: 360})
-                .addTo({{ this._parent.get_name() }});
+            var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+                pane: "geomap-regions",
+                style: function (f) {
+                    return {color: "#6b6b6b", weight: 1, fillColor: f.properties.fill, fillOpacity: 0.6};
+                },
+                onEachFeature: function (f, layer) {
+                    layer.bindPopup(function () {
+                        var box = document.createElement("div"), link = document.createElement("a");
+                        link.href = "regions/" + encodeURIComponent(f.properties.id) + ".html";
+                        link.textContent = f.properties.name;
+                        box.appendChild(link);
+                        box.appendChild(document.createTextNode(" · " + f.properties.claims + " claims"));
+                        return box;
+                    });
+                }
+            });
         {% endmacro %}
     """)
 
-    def __init__(self, view: PlaceView, popup_html: str) -> None:
+    def __init__(self, data: dict) -> None:
+        super().__init__(name="Regions: claims per admin-1 region", show=False)
+        self._name = "RegionLayer"
+        self.data = data
+
+
+class ClaimLayer(MacroElement):
+    """Every place as one clustered marker (or its line or area), filtered by the panel's outlets, events and
+    dates. Data, popups and the panel reach JS only through tojson; the panel and popups are escaped templates."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            (function (map, data, popups, panelHtml) {
+                var state = {outlets: data.outlets.map(function () { return true; }),
+                             events: data.events.map(function () { return true; }), from: "", to: ""};
+                var UNCLUSTERED = 11;
+                function radius(n) { return Math.round((6 + 3 * Math.sqrt(n)) * 10) / 10; }
+                function shown(c) {
+                    if (!state.outlets[c[1]] || !state.events[c[2]]) { return false; }
+                    if (!state.from && !state.to) { return true; }
+                    return !!c[3] && (!state.from || c[3] >= state.from) && (!state.to || c[3] <= state.to);
+                }
+                var clusters = L.markerClusterGroup({
+                    showCoverageOnHover: false, maxClusterRadius: 40, chunkedLoading: true,
+                    disableClusteringAtZoom: UNCLUSTERED,
+                    iconCreateFunction: function (cluster) {
+                        var n = 0, box = document.createElement("div"), label = document.createElement("span");
+                        cluster.getAllChildMarkers().forEach(function (m) { n += m.claimsShown; });
+                        label.textContent = n;
+                        box.appendChild(label);
+                        var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
+                        return L.divIcon({html: box, className: "marker-cluster marker-cluster-" + size,
+                                          iconSize: L.point(40, 40)});
+                    }
+                }).addTo(map);
+                var shapes = L.featureGroup().addTo(map);
+                function filterPopup(box) {
+                    box.querySelectorAll("[data-claim]").forEach(function (li) {
+                        li.hidden = !shown(data.claims[Number(li.getAttribute("data-claim"))]);
+                    });
+                    box.querySelectorAll("section.outlet").forEach(function (section) {
+                        section.hidden = !section.querySelector("[data-claim]:not([hidden])");
+                    });
+                    var all = box.querySelectorAll("[data-claim]").length;
+                    var shownHere = box.querySelectorAll("[data-claim]:not([hidden])").length;
+                    if (shownHere < all) {
+                        box.querySelector(".count").textContent = shownHere + " of " + all + " claims shown";
+                    }
+                }
+                var layers = data.places.map(function (p) {
+                    var style = {color: "#333333", weight: 1, fillOpacity: 0.8, className: "geomap-marker"};
+                    var layer;
+                    if (p.shape === "line") {
+                        layer = L.polyline(p.coords, {weight: 5, opacity: 0.85, className: "geomap-shape",
+                                                      pane: "geomap-shapes"});
+                    } else if (p.shape === "polygon") {
+                        layer = L.polygon(p.coords, {weight: 2, fillOpacity: 0.2, className: "geomap-shape",
+                                                     pane: "geomap-shapes"});
+                    } else {
+                        layer = L.circleMarker([p.lat, p.lon], style);
+                    }
+                    layer.options.placeId = p.id;
+                    layer.claimsShown = 0;
+                    layer.bindPopup(function () {
+                        var box = document.createElement("div");
+                        box.innerHTML = popups[p.id];
+                        filterPopup(box);
+                        return box;
+                    }, {maxWidth: 420, maxHeight: 360});
+                    return layer;
+                });
+                var status;
+                function refresh() {
+                    var points = [], claims = 0, places = 0;
+                    clusters.clearLayers();
+                    shapes.clearLayers();
+                    data.places.forEach(function (p, i) {
+                        var counts = {}, n = 0, best = null, layer = layers[i];
+                        for (var k = p.claims[0]; k < p.claims[1]; k++) {
+                            var c = data.claims[k];
+                            if (shown(c)) { n++; counts[c[2]] = (counts[c[2]] || 0) + 1; }
+                        }
+                        layer.claimsShown = n;
+                        if (!n) { return; }
+                        Object.keys(counts).forEach(function (e) {
+                            var name = data.events[e].name;
+                            if (best === null || counts[e] > counts[best]
+                                    || (counts[e] === counts[best] && name < data.events[best].name)) { best = e; }
+                        });
+                        var colour = data.events[best].colour;
+                        if (p.shape === "point") {
+                            layer.setRadius(radius(n));
+                            layer.setStyle({fillColor: colour});
+                            points.push(layer);
+                        } else {
+                            layer.setStyle({color: colour, fillColor: colour});
+                            shapes.addLayer(layer);
+                        }
+                        claims += n;
+                        places++;
+                    });
+                    clusters.addLayers(points);
+                    status.textContent = claims + (claims === 1 ? " claim" : " claims") + " at " + places
+                        + (places === 1 ? " place" : " places") + " shown";
+                }
+                function focus(i) {
+                    var p = data.places[i], layer = layers[i];
+                    if (p.shape !== "point") {
+                        map.fitBounds(layer.getBounds(), {maxZoom: 9});
+                        if (layer.claimsShown) { layer.openPopup(); }
+                    } else {
+                        map.setView([p.lat, p.lon], Math.max(map.getZoom(), 9), {animate: false});
+                        if (layer.claimsShown && !layer._map) {  // still inside a cluster: zoom past clustering
+                            map.setView([p.lat, p.lon], UNCLUSTERED, {animate: false});
+                        }
+                        if (layer._map) { layer.openPopup(); }
+                    }
+                }
+                function find(text) {
+                    var q = text.trim().toLowerCase(), hit = -1;
+                    if (!q) { return -1; }
+                    data.places.forEach(function (p, i) {
+                        if (hit < 0 && (p.name.toLowerCase() === q || p.id === q)) { hit = i; }
+                    });
+                    data.places.forEach(function (p, i) {
+                        if (hit < 0 && p.name.toLowerCase().indexOf(q) >= 0) { hit = i; }
+                    });
+                    return hit;
+                }
+
+                var panel = L.control({position: "topright"});
+                panel.onAdd = function () {
+                    var box = L.DomUtil.create("div", "geomap-panel leaflet-bar");
+                    box.innerHTML = panelHtml;
+                    L.DomEvent.disableClickPropagation(box);
+                    L.DomEvent.disableScrollPropagation(box);
+                    return box;
+                };
+                panel.addTo(map);
+                var box = panel.getContainer();
+                status = box.querySelector(".geomap-status");
+                if (window.innerWidth < 700) { box.querySelector("details").open = false; }
+                box.querySelectorAll("svg circle[data-claims]").forEach(function (circle) {
+                    circle.setAttribute("r", radius(Number(circle.getAttribute("data-claims"))));
+                });
+                box.querySelectorAll("input[data-outlet], input[data-event]").forEach(function (input) {
+                    var outlet = input.getAttribute("data-outlet"), event = input.getAttribute("data-event");
+                    input.addEventListener("change", function () {
+                        if (outlet !== null) { state.outlets[Number(outlet)] = input.checked; }
+                        else { state.events[Number(event)] = input.checked; }
+                        refresh();
+                    });
+                });
+                var from = box.querySelector("input[name=from]"), to = box.querySelector("input[name=to]");
+                box.querySelectorAll("input[type=date]").forEach(function (input) {
+                    input.addEventListener("change", function () {
+                        box.querySelectorAll(".timeline .bar").forEach(function (b) { b.classList.remove("picked"); });
+                        state[input.name] = input.value;
+                        refresh();
+                    });
+                });
+                box.querySelectorAll(".timeline .bar").forEach(function (bar) {
+                    bar.addEventListener("click", function () {  // a bar picks its month (or year); again: all
+                        var again = bar.classList.contains("picked");
+                        box.querySelectorAll(".timeline .bar").forEach(function (b) { b.classList.remove("picked"); });
+                        if (!again) { bar.classList.add("picked"); }
+                        from.value = state.from = again ? "" : bar.getAttribute("data-from");
+                        to.value = state.to = again ? "" : bar.getAttribute("data-to");
+                        refresh();
+                    });
+                });
+                var search = box.querySelector("form.geomap-search"), said = box.querySelector(".geomap-found");
+                search.addEventListener("submit", function (event) {
+                    event.preventDefault();
+                    var text = search.querySelector("input").value, i = find(text);
+                    said.textContent = i < 0 ? "No place named “" + text + "” on this map" : "";
+                    if (i >= 0) { focus(i); }
+                });
+                function focusHash() {
+                    var id = decodeURIComponent(window.location.hash.slice(1));
+                    var i = data.places.findIndex(function (p) { return p.id === id; });
+                    if (i >= 0) { focus(i); }
+                }
+                refresh();
+                var bounds = L.latLngBounds([]);
+                layers.forEach(function (layer) {
+                    bounds.extend(layer.getBounds ? layer.getBounds() : layer.getLatLng());
+                });
+                if (bounds.isValid()) {  // fit to the data, beside the panel when it is open
+                    var open = box.querySelector("details").open;
+                    map.fitBounds(bounds, {paddingTopLeft: [50, 20], maxZoom: 9, animate: false,
+                                           paddingBottomRight: [open ? box.offsetWidth + 20 : 20, 20]});
+                }
+                map.whenReady(focusHash);
+                window.addEventListener("hashchange", focusHash);
+                window.geomap = {map: map, clusters: clusters, shapes: shapes, layers: layers, refresh: refresh};
+                document.documentElement.setAttribute("data-geomap-ready", "");
+            })({{ this._parent.get_name() }}, {{ this.data|tojson }}, {{ this.popups|tojson }}, {{ this.panel|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: dict, popups: dict[str, str], panel: str) -> None:
         super().__init__()
-        self._name = "PlaceMarker"
-        self.location = [view.place.lat, view.place.lon]
-        colour = EVENT_COLOURS.get(view.main_event, EVENT_COLOURS["other"])
-        self.options = {
-            "radius": round(6 + 3 * math.sqrt(view.claim_count), 1), "color": "#333333", "weight": 1,
-            "fillColor": colour, "fillOpacity": 0.8, "className": "geomap-marker",
-            "placeId": view.place.id,
-        }
-        self.popup_html = popup_html
+        self._name = "ClaimLayer"
+        self.data = data
+        self.popups = popups
+        self.panel = panel
 
 
 class Attribution(MacroElement):
@@ -60,33 +267,6 @@ class Attribution(MacroElement):
         self.html = html
 
 
-class HashFocus(MacroElement):
-    """``index.html#<place id>`` centres the map on that place and opens its popup (links from article pages)."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            (function (map) {
-                function focusHash() {
-                    var id = decodeURIComponent(window.location.hash.slice(1));
-                    if (!id) { return; }
-                    map.eachLayer(function (layer) {
-                        if (layer.options && layer.options.placeId === id && layer.getLatLng) {
-                            map.setView(layer.getLatLng(), Math.max(map.getZoom(), 8));
-                            layer.openPopup();
-                        }
-                    });
-                }
-                map.whenReady(focusHash);
-                window.addEventListener("hashchange", focusHash);
-            })({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "HashFocus"
-
-
 def _walk(element: Element) -> Iterator[Element]:
     yield element
     for child in list(element._children.values()):
@@ -101,32 +281,32 @@ def stable_ids(root: Element) -> None:
         element._children = type(element._children)((child.get_name(), child) for child in element._children.values())
 
 
-def build_map(views: list[PlaceView], layers: list[tuple[str, str]], popups: dict[str, str]) -> folium.Map:
-    """``layers``: (article id, HTML-escaped label), one per story; ``popups``: place id -> popup HTML."""
-    m = SiteMap(location=[34.5, 41.0], zoom_start=6, tiles=None, control_scale=True, prefer_canvas=False)
+def build_map(data: dict, popups: dict[str, str], panel: str, regions: dict, online: bool = False) -> folium.Map:
+    """``data``: the map data (mapdata.map_data); ``popups``: place id -> popup HTML; ``panel``: the filter
+    panel's HTML; ``regions``: the choropleth GeoJSON; ``online``: some places came from Nominatim (credited)."""
+    m = SiteMap(location=[34.5, 41.0], zoom_start=6, tiles=None, minZoom=2, maxZoom=14, control_scale=True,
+                prefer_canvas=False)
+    # Panes, bottom to top: country outlines under the optional tiles, then regions, curated shapes, markers (400).
+    folium.map.CustomPane("geomap-base", z_index=150).add_to(m)
+    folium.map.CustomPane("geomap-regions", z_index=350, pointer_events=True).add_to(m)
+    folium.map.CustomPane("geomap-shapes", z_index=390, pointer_events=True).add_to(m)
     folium.GeoJson(
         countries_geojson(), name="Country outlines (offline)",
         style_function=lambda _: {"color": "#7a7a7a", "weight": 1, "fillColor": "#f2efe9", "fillOpacity": 1},
-        interactive=False, control=False,
+        interactive=False, control=False, pane="geomap-base",
     ).add_to(m)
     folium.TileLayer(
-        "OpenStreetMap", name="OpenStreetMap (online)", overlay=True, show=False,
+        "OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=True, show=False,
         attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
     ).add_to(m)
-    for article_id, label in layers:
-        group = folium.FeatureGroup(name=label)
-        for view in views:
-            if any(story.article.id == article_id for story in view.stories):
-                PlaceMarker(view, popups[view.place.id]).add_to(group)
-        group.add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    points = [[v.place.lat, v.place.lon] for v in views]
-    if points:
-        m.fit_bounds([[min(p[0] for p in points), min(p[1] for p in points)],
-                      [max(p[0] for p in points), max(p[1] for p in points)]], padding=(30, 30), max_zoom=9)
-    HashFocus().add_to(m)
+    RegionLayer(regions).add_to(m)
+    ClaimLayer(data, popups, panel).add_to(m)
+    folium.LayerControl(collapsed=True, position="topleft").add_to(m)
     m.get_root().header.add_child(Element('<meta name="generator" content="geomap">'))
-    Attribution('<a href="articles/index.html">Articles</a> · Natural Earth (public domain) · '
-                '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)').add_to(m)
+    nominatim = (' · places by <a href="https://nominatim.org/">Nominatim</a>, &copy; '
+                 '<a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL)') if online else ""
+    Attribution('<a href="about.html">About &amp; sources</a> · <a href="articles/index.html">Articles</a> · '
+                '<a href="places/index.html">Places</a> · Natural Earth (public domain) · '
+                '<a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)' + nominatim).add_to(m)
     stable_ids(m.get_root())
     return m

@@ -1,11 +1,17 @@
-"""What the pages show, derived from the gathered corpus: places with their claims, story by story."""
+"""What the pages show, derived from the gathered corpus: places and their claims story by story, regions, comparisons."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import shapely
+
+from geomap.clusters import ClaimCluster, contains
 from geomap.model import Article, Claim, Extraction, Place
 from geomap.pipeline import Corpus
+from geomap.regions import region_index
 
 EVENT_COLOURS = {
     "capture": "#1f77b4", "offensive": "#9467bd", "fighting": "#d62728", "airstrike": "#ff7f0e",
@@ -14,6 +20,20 @@ EVENT_COLOURS = {
     "siege": "#7f7f7f", "evacuation": "#aec7e8", "presence": "#c49c94", "negotiation": "#98df8a",
     "statement": "#c5b0d5", "other": "#dddddd",
 }
+
+
+UNKNOWN_OUTLET = "Unknown outlet"
+# Places that are not inside one admin-1 region: they are listed under their country, not a region.
+NOT_IN_A_REGION = ("country", "region", "river", "border")
+
+
+def outlet_of(article: Article) -> str:
+    return article.outlet or UNKNOWN_OUTLET
+
+
+def claim_date(article: Article, claim: Claim) -> str | None:
+    """The date a claim is placed at on the timeline: its own, else its article's publication date."""
+    return claim.date or article.published
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,9 @@ class StoryView:
 
 @dataclass(frozen=True)
 class PlaceView:
+    """A place and every story's claims about it; stories are ordered by outlet, so ``claims`` has one order
+    that the popup, the map data and the place page share."""
+
     place: Place
     stories: tuple[StoryView, ...]
 
@@ -50,12 +73,20 @@ class PlaceView:
         return sum(len(s.claims) for s in self.stories)
 
     @property
-    def main_event(self) -> str:
-        counts: dict[str, int] = {}
+    def claims(self) -> Iterator[ClaimView]:
         for s in self.stories:
-            for c in s.claims:
-                counts[c.claim.event] = counts.get(c.claim.event, 0) + 1
-        return max(sorted(counts), key=lambda e: counts[e]) if counts else "other"
+            yield from s.claims
+
+    @property
+    def by_outlet(self) -> list[tuple[str, list[StoryView]]]:
+        groups: dict[str, list[StoryView]] = {}
+        for s in self.stories:
+            groups.setdefault(outlet_of(s.article), []).append(s)
+        return list(groups.items())
+
+    @property
+    def outlets(self) -> list[str]:
+        return [o for o, _ in self.by_outlet]
 
 
 def sentence_segments(x: Extraction, claim: Claim, place_id: str | None) -> tuple[Segment, ...]:
@@ -115,4 +146,115 @@ def place_views(corpus: Corpus) -> list[PlaceView]:
                 per_place.setdefault(pid, []).append(ClaimView(x.article, claim, n, sentence_segments(x, claim, pid)))
         for pid, claims in per_place.items():
             stories.setdefault(pid, []).append(StoryView(x.article, tuple(copies.get(x.article.id, ())), tuple(claims)))
-    return [PlaceView(places[pid], tuple(stories[pid])) for pid in sorted(places)]
+
+    def order(s: StoryView) -> tuple:
+        return outlet_of(s.article), s.article.published or "", s.article.id
+
+    return [PlaceView(places[pid], tuple(sorted(stories[pid], key=order))) for pid in sorted(places)]
+
+
+@dataclass(frozen=True)
+class RegionView:
+    """An admin-1 region (Natural Earth) or a curated area, river or border, with the places grouped in it."""
+
+    id: str  # file name of its page: "ne-" + ISO 3166-2 code, or the curated place's id
+    name: str
+    country: str | None
+    kind: str  # "admin-1" or the curated place's kind
+    places: tuple[PlaceView, ...]
+    geometry: dict | None = None  # GeoJSON of an admin-1 region, for the choropleth
+
+    @property
+    def claim_count(self) -> int:
+        return sum(v.claim_count for v in self.places)
+
+
+def _region_id(name: str, country: str | None, code: str | None) -> str:
+    return "ne-" + (re.sub(r"[^a-z0-9]+", "-", (code or f"{country or 'xx'}-{name}").lower()).strip("-") or "region")
+
+
+def admin1_views(views: list[PlaceView]) -> list[RegionView]:
+    """Places grouped by the admin-1 region resolve gave them (Natural Earth spelling) and their country."""
+    index = region_index()
+    groups: dict[tuple[str, str | None], list[PlaceView]] = {}
+    for v in views:
+        p = v.place
+        if p.region and p.kind not in NOT_IN_A_REGION and p.geometry == "point":
+            groups.setdefault((p.region, p.country), []).append(v)
+    out = []
+    for (name, country), members in groups.items():
+        found = index.find(name, country)
+        code = index.regions[found].code if found is not None else None
+        geometry = shapely.geometry.mapping(index.geoms[found]) if found is not None else None
+        out.append(RegionView(_region_id(name, country, code), name, country, "admin-1", tuple(members), geometry))
+    return sorted(out, key=lambda r: r.id)
+
+
+def curated_views(views: list[PlaceView], corpus: Corpus) -> list[RegionView]:
+    """Curated areas, rivers and borders from the gazetteer, each with the places inside it (or along its line,
+    the rule claim clusters use) or declared ``within`` it, when any of them carries a claim."""
+    if corpus.gazetteer is None:
+        return []
+    entries = corpus.gazetteer.entries
+    out = []
+    for entry in entries.values():
+        area = entry.place
+        if area.geometry not in ("line", "polygon") or area.kind == "country":
+            continue
+        members = [v for v in views if contains(area, v.place) or _within(entries, v.place.id, area.id)]
+        if members:
+            out.append(RegionView(area.id, area.name, area.country, area.kind,
+                                  tuple(sorted(members, key=lambda v: v.place.id))))
+    return sorted(out, key=lambda r: r.id)
+
+
+def _within(entries: dict, place_id: str, area_id: str) -> bool:
+    seen = set()
+    entry = entries.get(place_id)
+    while entry is not None and entry.within and entry.within not in seen:
+        if entry.within == area_id:
+            return True
+        seen.add(entry.within)
+        entry = entries.get(entry.within)
+    return False
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Claims side by side: a cluster (one event told by several articles, with what they disagree on), or the
+    claims about a place that no other article makes, by event type."""
+
+    event: str
+    claims: tuple[ClaimView, ...]
+    disagreements: tuple[str, ...] = ()  # among "quantities", "actors", "dates" (geomap.clusters)
+    cluster: str | None = None  # the cluster id, as in data/clusters.json
+
+    @property
+    def outlets(self) -> list[str]:
+        return sorted({outlet_of(cv.article) for cv in self.claims})
+
+    @property
+    def articles(self) -> int:
+        return len({cv.article.id for cv in self.claims})
+
+
+def claim_view(x: Extraction, index: int, place_id: str) -> ClaimView:
+    claim = x.claims[index]
+    return ClaimView(x.article, claim, index, sentence_segments(x, claim, place_id))
+
+
+def comparisons(view: PlaceView, clusters: tuple[ClaimCluster, ...], extractions: dict[str, Extraction]) \
+        -> list[Comparison]:
+    """The clusters that hold a claim about this place, then its claims no other article makes, by event."""
+    out, clustered = [], set()
+    for cluster in clusters:
+        if cluster.place != view.place.id and all(ref.place != view.place.id for ref in cluster.members):
+            continue
+        claims = tuple(claim_view(extractions[r.article], r.index, r.place) for r in cluster.members)
+        out.append(Comparison(cluster.event, claims, cluster.disagreements, cluster.id))
+        clustered.update((r.article, r.index) for r in cluster.members if r.place == view.place.id)
+    alone: dict[str, list[ClaimView]] = {}
+    for cv in view.claims:
+        if (cv.article.id, cv.number) not in clustered:
+            alone.setdefault(cv.claim.event, []).append(cv)
+    return out + [Comparison(event, tuple(alone[event])) for event in sorted(alone)]

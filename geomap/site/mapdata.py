@@ -1,0 +1,132 @@
+"""What the map's JavaScript receives: places, claims, the legend and the region choropleth, as plain JSON data.
+
+Claims are compact rows (place, outlet, event, date) so 10,000 of them stay a few hundred kilobytes; names
+reach the page only through templates (escaped), the script works with indexes.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+
+from geomap.site.views import EVENT_COLOURS, PlaceView, RegionView, claim_date, outlet_of
+
+# Claims per region -> fill colour (ColorBrewer YlOrRd), lower bounds of each class.
+CHOROPLETH = ((1, "#ffffb2"), (3, "#fecc5c"), (10, "#fd8d3c"), (30, "#f03b20"), (100, "#bd0026"), (300, "#800026"))
+TIMELINE_MONTHS = 48  # longer spans are drawn per year
+
+
+@dataclass(frozen=True)
+class Legend:
+    """What the filter panel lists: outlets and events with their claim counts, the timeline, region classes."""
+
+    outlets: list[tuple[str, int]]
+    events: list[tuple[str, str, int]]  # name, colour, claims
+    dates: tuple[str, str] | None  # first and last claim date
+    timeline: list[tuple[str, int]]  # (month or year, claims)
+    classes: list[tuple[str, str]]  # (label, colour) of the region choropleth
+    places: list[str]  # names offered by the search box
+
+
+def fill_colour(claims: int) -> str:
+    colour = CHOROPLETH[0][1]
+    for lower, c in CHOROPLETH:
+        if claims >= lower:
+            colour = c
+    return colour
+
+
+def choropleth_classes(most: int) -> list[tuple[str, str]]:
+    out = []
+    for n, (lower, colour) in enumerate(CHOROPLETH):
+        if lower > most:
+            break
+        upper = CHOROPLETH[n + 1][0] - 1 if n + 1 < len(CHOROPLETH) else None
+        label = f"{lower}+" if upper is None else (str(lower) if upper == lower else f"{lower}–{upper}")
+        out.append((label, colour))
+    return out
+
+
+def map_data(views: list[PlaceView]) -> dict:
+    """Places (with the range of their claims in ``claims``), claim rows, outlet and event lists."""
+    outlets = sorted({o for v in views for o in v.outlets})
+    events = event_order({cv.claim.event for v in views for cv in v.claims})
+    outlet_n = {o: n for n, o in enumerate(outlets)}
+    event_n = {e: n for n, e in enumerate(events)}
+    places, claims = [], []
+    for v in views:
+        p = v.place
+        first = len(claims)
+        for cv in v.claims:
+            claims.append([len(places), outlet_n[outlet_of(cv.article)], event_n[cv.claim.event],
+                           claim_date(cv.article, cv.claim)])
+        record = {"id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon, "shape": p.geometry,
+                  "claims": [first, len(claims)]}
+        if p.geometry != "point":
+            record["coords"] = [list(c) for c in p.coords]
+        places.append(record)
+    return {"places": places, "claims": claims, "outlets": outlets,
+            "events": [{"name": e, "colour": EVENT_COLOURS.get(e, EVENT_COLOURS["other"])} for e in events]}
+
+
+def legend(views: list[PlaceView], regions: list[RegionView]) -> Legend:
+    outlets: dict[str, int] = {}
+    events: dict[str, int] = {}
+    dates: list[str] = []
+    for v in views:
+        for cv in v.claims:
+            outlets[outlet_of(cv.article)] = outlets.get(outlet_of(cv.article), 0) + 1
+            events[cv.claim.event] = events.get(cv.claim.event, 0) + 1
+            d = claim_date(cv.article, cv.claim)
+            if d:
+                dates.append(d)
+    return Legend(
+        outlets=sorted(outlets.items()),
+        events=[(e, EVENT_COLOURS.get(e, EVENT_COLOURS["other"]), events[e]) for e in event_order(set(events))],
+        dates=(min(dates), max(dates)) if dates else None,
+        timeline=timeline(dates),
+        classes=choropleth_classes(max((r.claim_count for r in regions), default=0)),
+        places=sorted({v.place.name for v in views}),
+    )
+
+
+def event_order(events: set[str]) -> list[str]:
+    """Events in legend order: the colour table's order, unknown ones last."""
+    return [e for e in EVENT_COLOURS if e in events] + sorted(events - EVENT_COLOURS.keys())
+
+
+def bucket_range(bucket: str) -> tuple[str, str]:
+    """First and last day of a timeline bucket ("2017" or "2017-10"), for the date inputs."""
+    if len(bucket) == 4:
+        return f"{bucket}-01-01", f"{bucket}-12-31"
+    year, month = int(bucket[:4]), int(bucket[5:7])
+    return f"{bucket}-01", f"{bucket}-{calendar.monthrange(year, month)[1]:02d}"
+
+
+def timeline(dates: list[str]) -> list[tuple[str, int]]:
+    """Claims per month from the first to the last date (per year over long spans), empty buckets included."""
+    if not dates:
+        return []
+    first, last = min(dates), max(dates)
+    y0, m0, y1, m1 = int(first[:4]), int(first[5:7]), int(last[:4]), int(last[5:7])
+    if (y1 - y0) * 12 + m1 - m0 >= TIMELINE_MONTHS:
+        buckets = {str(y): 0 for y in range(y0, y1 + 1)}
+        key_len = 4
+    else:
+        buckets = {}
+        y, m = y0, m0
+        while (y, m) <= (y1, m1):
+            buckets[f"{y:04d}-{m:02d}"] = 0
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        key_len = 7
+    for d in dates:
+        buckets[d[:key_len]] += 1
+    return list(buckets.items())
+
+
+def regions_geojson(regions: list[RegionView]) -> dict:
+    """Admin-1 regions with claims, coloured by their number of claims."""
+    features = [{"type": "Feature", "geometry": r.geometry,
+                 "properties": {"id": r.id, "name": r.name, "claims": r.claim_count, "fill": fill_colour(r.claim_count)}}
+                for r in regions if r.geometry is not None and r.claim_count]
+    return {"type": "FeatureCollection", "features": features}
