@@ -8,6 +8,7 @@ name that GeoNames holds in Queensland is that village. This stage runs after ``
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 
 from geopy.geocoders.base import Geocoder
@@ -31,11 +32,12 @@ def local_names(text: str, mentions: list[Mention], fallback: Geocoder | None) -
     home = {r for r, n in regions.items() if n >= MIN_PLACES}
     if not home:
         return mentions
-    taken = [(m.start, m.end) for m in mentions]
+    starts, ends = [m.start for m in mentions], [m.end for m in mentions]  # in text order, disjoint
     added: list[Mention] = []
     for match in _CAPITALISED.finditer(text):
         start, end = match.span()
-        if any(start < e and s < end for s, e in taken) or match.group().split()[0].lower() in NOT_NAMES:
+        i = bisect_right(ends, start)  # the first mention that ends after this name starts
+        if i < len(starts) and starts[i] < end or match.group().split()[0].lower() in NOT_NAMES:
             continue
         place = _local(match.group(), home, fallback)
         if place is not None and _world_name(text, start, end, 0, located=True):

@@ -8,6 +8,7 @@ GeoNames name worth looking for anywhere (countries, regions, towns of some size
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -175,12 +176,6 @@ def _world_name(text: str, start: int, end: int, size: int, located: bool = Fals
     return cue or size >= BARE_POPULATION
 
 
-def _boundary(folded: str, start: int, end: int) -> bool:
-    before = folded[start - 1] if start > 0 else " "
-    after = folded[end] if end < len(folded) else " "
-    return not before.isalnum() and not after.isalnum()
-
-
 def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None = None) -> list[Candidate]:
     """Place-name candidates in text order, leftmost-longest, none overlapping."""
     folded, index = fold_with_map(text)
@@ -193,11 +188,11 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
     if len(automaton):
         for end_f, (matched, key, source) in automaton.iter(folded):
             start_f = end_f - len(matched) + 1
-            if not _boundary(folded, start_f, end_f + 1):
-                continue
+            if (start_f and folded[start_f - 1].isalnum()) or (end_f + 1 < len(folded) and folded[end_f + 1].isalnum()):
+                continue  # inside a longer word
             start, end = index[start_f], index[end_f] + 1
             span = text[start:end]
-            if not any(c.isupper() for c in span):
+            if span.islower():
                 continue  # "hit", "ana": lowercase words are not names
             if source == "demonym":
                 if span[0].isupper():
@@ -238,8 +233,11 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
 
     def pick(group: list[Candidate], taken: list[Candidate]) -> list[Candidate]:
         out: list[Candidate] = []
+        spans = sorted((t.start, t.end) for t in taken)  # disjoint, so their ends are sorted too
+        ends = [e for _, e in spans]
         for c in sorted(group, key=lambda c: (c.start, -(c.end - c.start))):
-            if any(c.start < t.end and t.start < c.end for t in taken) or (out and c.start < out[-1].end):
+            i = bisect_right(ends, c.start)  # the first taken span that ends after c starts
+            if i < len(spans) and spans[i][0] < c.end or (out and c.start < out[-1].end):
                 continue
             out.append(c)
         return out

@@ -179,13 +179,16 @@ def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None]
     """
     if fallback is None:
         return
+    by_name: dict[str, Counter] = {}  # each name's mentions' countries
+    for c, o in zip(candidates, mentions, strict=True):
+        if o is not None and o.place is not None and o.place.country:
+            by_name.setdefault(c.key, Counter())[o.place.country] += 1
+    everywhere = sum(by_name.values(), Counter())
     for i, c in enumerate(candidates):
         m = mentions[i]
         if not c.curated or m is None or m.place is None or m.place.kind in ("country", "region"):
             continue
-        others = Counter(o.place.country for j, o in enumerate(mentions)
-                         if j != i and o is not None and o.place is not None and o.place.country
-                         and candidates[j].key != c.key)
+        others = everywhere - by_name.get(c.key, Counter())  # the countries of the article's other names
         if not others or others[m.place.country]:
             continue
         # Only a namesake big enough to be meant by the bare name, or one the article places itself (its
