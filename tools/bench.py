@@ -112,6 +112,47 @@ def measure(n: int) -> dict:
     return out
 
 
+def real_corpora() -> list[tuple[str, list]]:
+    """The seed articles and the gold corpora's texts, where ``../shared`` has them."""
+    from geomap.evaluate import read_corpus, to_article
+    from geomap.ingest import find_articles, read_article
+
+    shared = ROOT.parent / "shared" / "corpus"
+    out = []
+    if (shared / "seeds").is_dir():
+        out.append(("seeds", [read_article(p) for p in find_articles([shared / "seeds"])]))
+    for name in ("TR-News/TR-News.xml", "GeoVirus/GeoVirus.xml"):
+        if (shared / "eval" / name).is_file():
+            _, gold = read_corpus(shared / "eval" / name)
+            out.append((Path(name).stem, [to_article(g, name) for g in gold]))
+    return out
+
+
+def measure_real() -> list[dict]:
+    """Per-article speed on real articles, jobs=1, against the baseline; in this (fresh) process."""
+    from geotext import GeoText
+
+    from geomap.pipeline import Engine, Resources, extract_all
+
+    res = Resources.load(ROOT / "gazetteer.yaml")
+    rows = []
+    for name, articles in real_corpora():
+        ours = median_seconds(lambda a=articles: extract_all(a, res, Engine(jobs=1)))
+        base = median_seconds(lambda a=articles: [GeoText(x.text) for x in a])
+        rows.append({"corpus": name, "articles": len(articles), "words": sum(len(a.text.split()) for a in articles)
+                     / len(articles), "aps": len(articles) / ours, "baseline_aps": len(articles) / base,
+                     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    return rows
+
+
+def report_real(rows: list[dict]) -> None:
+    print(f"\nreal articles (../shared), per-article stage with jobs=1, median of {RUNS} runs:")
+    print(f"{'corpus':>10} {'articles':>8} {'words':>6} {'art/s':>7} {'geotext art/s':>13} {'ratio':>6} {'peak RSS MB':>11}")
+    for r in rows:
+        print(f"{r['corpus']:>10} {r['articles']:>8} {r['words']:>6.0f} {r['aps']:>7.0f} {r['baseline_aps']:>13.0f} "
+              f"{r['aps'] / r['baseline_aps']:>6.2f} {r['rss_mb']:>11.0f}")
+
+
 def report(rows: list[dict]) -> None:
     first = rows[0]
     print(f"\ngeomap bench: synthetic articles (~{first['words']:.0f} words), {first['cores']} cores; "
@@ -136,10 +177,20 @@ def main() -> int:
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 10000])
     parser.add_argument("--large", action="store_true", help="also N=100,000")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one N, print JSON
+    parser.add_argument("--real", action="store_true", help=argparse.SUPPRESS)  # internal: real corpora, JSON
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one)))
         return 0
+    if args.real:
+        print(json.dumps(measure_real()))
+        return 0
+    print("bench: real articles ...", file=sys.stderr, flush=True)
+    done = subprocess.run([sys.executable, __file__, "--real"], capture_output=True, text=True, check=False)
+    if done.returncode:
+        print(done.stderr, file=sys.stderr)
+        return done.returncode
+    report_real(json.loads(done.stdout.strip().splitlines()[-1]))
     sizes = args.sizes + ([100_000] if args.large else [])
     rows = []
     for n in sizes:
