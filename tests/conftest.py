@@ -23,6 +23,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def synthetic_corpus(folder: Path, resources: Resources, n: int, seed: int) -> Path:
+    """N synthetic articles (no truth file) and the example articles, in one folder."""
+    from geomap.synth import TRUTH, write_corpus
+
+    write_corpus(n, folder, resources.gazetteer, seed=seed)
+    (folder / TRUTH).unlink()
+    for p in EXAMPLES.iterdir():
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def resources() -> Resources:
     return Resources.load(GAZETTEER)

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import synthetic_corpus
 
 from geomap.cache import ArticleCache, article_key
 from geomap.cli import main
 from geomap.pipeline import Engine, Resources, extract, gather
-from geomap.synth import TRUTH, write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
@@ -21,12 +21,7 @@ GAZETTEER = ROOT / "gazetteer.yaml"
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, resources) -> Path:
-    folder = tmp_path_factory.mktemp("corpus")
-    write_corpus(6, folder, resources.gazetteer, seed=7)
-    (folder / TRUTH).unlink()
-    for p in EXAMPLES.iterdir():
-        shutil.copy(p, folder / p.name)
-    return folder
+    return synthetic_corpus(tmp_path_factory.mktemp("corpus"), resources, 6, seed=7)
 
 
 def tree(folder: Path) -> dict[str, bytes]:

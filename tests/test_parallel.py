@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import synthetic_corpus
 
 from geomap import parallel, pipeline
 from geomap.cli import main
 from geomap.pipeline import Engine, extract_all, gather
-from geomap.synth import TRUTH, write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 GAZETTEER = ROOT / "gazetteer.yaml"
@@ -18,12 +17,7 @@ GAZETTEER = ROOT / "gazetteer.yaml"
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, resources) -> Path:
-    folder = tmp_path_factory.mktemp("corpus")
-    write_corpus(12, folder, resources.gazetteer, seed=3)
-    (folder / TRUTH).unlink()
-    for p in (ROOT / "examples" / "articles").iterdir():
-        shutil.copy(p, folder / p.name)
-    return folder
+    return synthetic_corpus(tmp_path_factory.mktemp("corpus"), resources, 12, seed=3)
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import folium
+from bench import median_seconds  # tools/ is on the path when a tool runs as a script
 
 from geomap.pipeline import Resources, gather
 from geomap.regions import countries_geojson
@@ -63,15 +64,6 @@ def write_corpus(folder: Path, res: Resources, claims: int, seed: int = 5) -> in
         (folder / f"a{n:05d}.md").write_text(f"---\ntitle: Report {n}\noutlet: {OUTLETS[n % len(OUTLETS)]}\n"
                                              f"published: {published}\n---\n{body}\n", encoding="utf-8")
     return count
-
-
-def median_seconds(fn, runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def size_mb(folder: Path) -> float:
