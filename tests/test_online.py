@@ -6,6 +6,7 @@ checked without waiting; only client timeouts cost real (short) time.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import socket
@@ -201,14 +202,11 @@ def placed_online(site: Path) -> dict[str, dict]:
 
 
 def unresolved(site: Path) -> set[str]:
-    """Names the build could not place, from the site's data (unresolved.csv when the site writes one)."""
+    """Names the build could not place: data/unresolved.csv must list the same as articles.jsonl."""
     names = {m["text"] for m in mentions(site) if m["place"] is None and m["note"] == "unresolved"}
-    csv_path = site / "data" / "unresolved.csv"
-    if csv_path.is_file():
-        import csv
-        with csv_path.open(encoding="utf-8") as fh:
-            listed = {row.get("name") or row.get("text") for row in csv.DictReader(fh)}
-        assert listed == names
+    with (site / "data" / "unresolved.csv").open(encoding="utf-8") as fh:
+        listed = {row["text"] for row in csv.DictReader(fh) if row["note"] == "unresolved"}
+    assert listed == names
     return names
 
 
