@@ -8,7 +8,7 @@ GeoNames name worth looking for anywhere (countries, regions, towns of some size
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,15 +52,18 @@ KIND_WORDS = ("province", "governorate", "district", "city", "town", "village", 
 _NAME_TOKEN = r"(?:(?:al|el|ad|ar|as|at|az|an|ash)-)?[A-Z](?:[\w-]|['’](?!s\b))*"
 _JOIN = r"(?:\s+(?:" + "|".join(ARTICLES) + r"|ez|es|ed|el|of|de|bin)[-\s]+|\s+|-)"
 _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
+# (trigger, pattern): a pattern is run only on texts where its cheap trigger occurs.
 LOCATIVE = [
     # the town of X / the Swiss city of X / the province of X
-    re.compile(r"\b(?:the\s+)?(?:[A-Za-z][a-z-]+\s+)?(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
-               r"(?P<name>" + _NAME + ")"),
+    (re.compile(r"(?:" + "|".join(KIND_WORDS) + r")\s+of\s"),
+     re.compile(r"\b(?:the\s+)?(?:[A-Za-z][a-z-]+\s+)?(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
+                r"(?P<name>" + _NAME + ")")),
     # X province / X governorate
-    re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"),
+    (re.compile(r"\s(?:province|governorate|district)\b"),
+     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b")),
     # in / near / from / towards X
-    re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|seized|took|"
-               r"recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")"),
+    (None, re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|seized|"
+                      r"took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")")),
 ]
 # Capitalised words that follow "in/from/at" but are not places.
 NOT_NAMES = frozenset("""
@@ -99,8 +102,8 @@ def _abbreviations(world: Mapping[str, int]) -> re.Pattern | None:
     # Two or more dots ("B.C.", "N.S.W.") are distinctive enough anywhere but after a year ("500 B.C.");
     # one-dot forms ("Ky.", "Calif.") are read only after "Town, ".
     dotted = "|".join(re.escape(a) for a in sorted(abbrevs, key=len, reverse=True) if a.count(".") >= 2)
-    return re.compile(r"(?:(?<=[A-Za-z]),\s+(?P<name>" + alternatives + r")|(?<![\w.])(?<!\d )(?P<dotted>" + dotted
-                      + r"))(?![\w.])")
+    return re.compile(r"(?:(?<=[A-Za-z]),\s+(?P<name>" + alternatives + r")|(?=[A-Z])(?<![\w.])(?<!\d )(?P<dotted>"
+                      + dotted + r"))(?![\w.])")
 
 
 @lru_cache(maxsize=1)
@@ -209,7 +212,9 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
         group = "name" if m.group("name") else "dotted"
         start, end = m.span(group)
         found.append(Candidate(start, end, m.group(group), world.abbreviations[m.group(group)], False, "region"))
-    for pattern in LOCATIVE:
+    for trigger, pattern in LOCATIVE:
+        if trigger is not None and not trigger.search(text):
+            continue
         for m in pattern.finditer(text):
             start, end = m.span("name")
             name = text[start:end]
@@ -242,10 +247,16 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
             out.append(c)
         return out
 
-    world = [c for c in cands if not c.curated and c.key]
-    # A longer GeoNames name around a curated one is the name meant: "North America", not "America".
-    curated = pick([c for c in cands if c.curated and not any(
-        w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in world)], [])
+    world = sorted((c for c in cands if not c.curated and c.key), key=lambda c: c.start)
+    starts = [w.start for w in world]
+    longest = max((w.end - w.start for w in world), default=0)
+
+    def inside_world_name(c: Candidate) -> bool:
+        """A longer GeoNames name around a curated one is the name meant: "North America", not "America"."""
+        near = world[bisect_left(starts, c.start - longest):bisect_right(starts, c.start)]
+        return any(w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in near)
+
+    curated = pick([c for c in cands if c.curated and not inside_world_name(c)], [])
     world = pick(world, curated)
     named = curated + world
     hints = {(c.start, c.end): c.kind_hint for c in cands if not c.key and c.kind_hint}
