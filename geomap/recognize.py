@@ -272,6 +272,12 @@ _LOCATIVE_BEFORE = re.compile(r"\b(?:in|to|from|into|across|inside|within|throug
 _WORD = re.compile(r"[\w'’.-]+")
 
 
+_LOWER_NEXT = re.compile(r"\s+[a-z]+")
+_OFFICIAL_BEFORE = re.compile(r"\bofficial\s+$")
+_KIND_AFTER = re.compile(r"\s+(" + "|".join(KIND_WORDS) + r")\b", re.I)
+_POSSESSIVE = re.compile(r"['’]s?\b")
+
+
 def _classify(c: Candidate, text: str) -> Candidate:
     """Mark organisation names, metonymy, adjectival and personal uses as non-places."""
     if c.nonplace:
@@ -292,17 +298,17 @@ def _classify(c: Candidate, text: str) -> Candidate:
             if w.lower().strip(".") in ORG_HEADS:
                 reason = "organisation name"
                 break
-        if reason is None and re.match(r"^\s+[a-z]+", after) and not _LOCATIVE_BEFORE.search(before):
+        if reason is None and _LOWER_NEXT.match(after) and not _LOCATIVE_BEFORE.search(before):
             verb = after.split()[0].lower().strip(",.;:")
             if verb in SPEECH_VERBS:
                 reason = "metonymy (the government speaking)"
-        if reason is None and re.search(r"\bofficial\s+$", before):
+        if reason is None and _OFFICIAL_BEFORE.search(before):
             reason = "metonymy (official X)"
     if c.kind_hint is None:
-        m = re.match(r"^\s+(" + "|".join(KIND_WORDS) + r")\b", after, re.I)
+        m = _KIND_AFTER.match(after)
         if m:
             c = Candidate(c.start, c.end, c.text, c.key, c.curated, m.group(1).lower())
-    possessive = re.match(r"^['’]s?\b", after) is not None
+    possessive = _POSSESSIVE.match(after) is not None
     # (A state's newswire abbreviation, "Surrey, B.C.", is looked up by its full name and is no adjective.)
     if reason is None and _ABBREVIATION.fullmatch(c.text) and fold(c.text) == c.key \
             and (possessive or not _LOCATIVE_BEFORE.search(before)):
