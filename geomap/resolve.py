@@ -18,6 +18,7 @@ from geomap.geo import haversine_km
 from geomap.model import Mention, Place
 from geomap.recognize import Candidate
 from geomap.regions import region_index
+from geomap.textnorm import ARTICLES, fold
 
 REGION_HINTS = {"province", "governorate", "district", "region", "state"}
 TOWN_HINTS = {"city", "town", "village", "neighbourhood", "neighborhood", "camp", "base", "airbase"}
@@ -46,6 +47,17 @@ def _places(geocoder: Geocoder | None, query: str) -> list[Place]:
         return []
     found = geocoder.geocode(query, exactly_one=False) or []
     return [loc.raw["place"] for loc in found]
+
+
+def _fallback_places(fallback: Geocoder | None, query: str) -> list[Place]:
+    """The fallback's places for a name, and for the name without its Arabic article: GeoNames spells the
+    village near Hawija "Ar Riyāḑ" and files "Al Riyadh" under the Saudi capital alone."""
+    places = _places(fallback, query)
+    first, _, rest = fold(query).partition(" ")
+    if first in ARTICLES and rest:
+        seen = {p.id for p in places}
+        places += [p for p in _places(fallback, rest) if p.id not in seen]
+    return places
 
 
 @dataclass
@@ -118,7 +130,7 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
     for (query, is_curated, _hint), members in groups.items():
         # A non-place use of a curated name ("Moscow said", "Syrian" -> syria): the gazetteer's places come first.
         first = (_places(curated, query) if is_curated or candidates[members[0]].nonplace else [])
-        found[members[0]] = first or _places(fallback, query)
+        found[members[0]] = first or _fallback_places(fallback, query)
     appositions = _appositions(candidates, text) if text else {}
     picks: dict[int, tuple[Place | None, float]] = {}  # by the group's first member
     for _round in range(MAX_ROUNDS):  # until the picks agree with the context they make

@@ -175,3 +175,10 @@ def test_a_possessive_word_after_a_county_is_no_surname(resources):
     m = one(read(resources, "The Plymouth County Sheriff's Office investigated a theft near Hinton, Iowa."),
             "Plymouth County")
     assert m.reason == "organisation name" and m.refers.kind == "district" and m.refers.region == "Iowa"
+
+
+def test_a_village_spelt_with_the_article_is_found_without_it_near_the_story(resources):
+    # GeoNames files "Al Riyadh" under the Saudi capital only; the village east of Hawija is "Ar Riyāḑ".
+    mentions = read(resources, "Troops cleared villages east of Hawija, near al-Riyadh, on Saturday.")
+    m = one(mentions, "al-Riyadh")
+    assert (m.place.country, m.place.region) == ("IQ", "At-Ta'mim")
