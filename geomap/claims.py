@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
 
 from geomap import lexicon
 from geomap.dates import MONTHS, find_dates
+from geomap.lexicon import case_fold
 from geomap.model import Article, Claim, Mention, Quantity
 from geomap.sentences import split
 from geomap.textnorm import fold
@@ -46,11 +48,16 @@ _KINDS = (
     ("fighters", r"fighters|militants|jihadists|terrorists|members|soldiers|troops|insurgents|emirs|gunmen|"
                  r"officers|volunteers|men"),
 )
+_KIND_PATTERNS = tuple((k, re.compile(r"\b(?:" + words + r")\b")) for k, words in _KINDS)
+_KILLED_AFTER = re.compile(r"\b(?:killed|dead|died)\b")
+_DIGITS = re.compile(r"[\d,]+(?:\.\d+)?")
+_YEAR_NUM = re.compile(r"(?:19|20)\d\d")
+_MONTH_AFTER = re.compile(r"^\s*(?:" + "|".join(MONTHS) + r")\b", re.I)
 
 
 def _word_value(text: str) -> float | None:
     text = text.lower().replace("-", " ")
-    if re.fullmatch(r"[\d,]+(?:\.\d+)?", text):
+    if _DIGITS.fullmatch(text):
         return float(text.replace(",", ""))
     total, current = 0, 0
     for w in text.split():
@@ -75,11 +82,10 @@ def quantities(sentence: str, event: str) -> list[Quantity]:
         after = sentence[m.end():m.end() + 60]
         if _DURATION.match(after) and not m.group("vague"):
             continue  # "9-month-long", "11 days": durations, not counts
-        if m.group("num") and re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
+        if m.group("num") and _YEAR_NUM.fullmatch(m.group("num")):
             continue  # a year
-        before = sentence[max(0, m.start() - 12):m.start()].lower()
-        if m.group("num") and (any(mon in before.split()[-1:] for mon in MONTHS) or
-                               re.match(r"^\s*(?:" + "|".join(MONTHS) + r")\b", after, re.I)):
+        last = sentence[max(0, m.start() - 12):m.start()].lower().split()[-1:]
+        if m.group("num") and ((last and last[0] in MONTHS) or _MONTH_AFTER.match(after)):
             continue  # a day of a month
         if m.group("vague"):
             value: float | None = float(_VAGUE[" ".join(m.group("vague").lower().split())])
@@ -91,14 +97,14 @@ def quantities(sentence: str, event: str) -> list[Quantity]:
         kind = "other"
         if not m.group("pct"):
             noun = " ".join(after.split()[:4]).lower()
-            for k, words in _KINDS:
-                if re.search(r"\b(?:" + words + r")\b", noun):
+            for k, pattern in _KIND_PATTERNS:
+                if pattern.search(noun):
                     kind = k
                     break
             window = sentence[m.end():m.end() + 80].lower()
             if kind in ("fighters", "other") and event == "surrender":
                 kind = "surrendered"
-            elif kind in ("civilians", "fighters") and re.search(r"\b(?:killed|dead|died)\b", window):
+            elif kind in ("civilians", "fighters") and _KILLED_AFTER.search(window):
                 kind = "killed"
         out.append(Quantity(text=text, value=value, kind=kind))
     return out
@@ -111,6 +117,14 @@ _RELATIVE = re.compile(r"\b(?:(?:on|last|this\s+past)\s+(?P<weekday>" + "|".join
                        r"(?P<word>yesterday|today|last\s+week|last\s+month|earlier\s+this\s+month|this\s+week))\b", re.I)
 _DAY_MONTH = re.compile(r"\b(?:on\s+)?(?:(?P<d1>[0-3]?\d)\s+(?P<m1>" + "|".join(MONTHS) + r")|(?P<m2>" +
                         "|".join(MONTHS) + r")\.?\s+(?P<d2>[0-3]?\d))\b(?!,?\s+\d{4})", re.I)
+_DIGIT = re.compile(r"\d")  # _DAY_MONTH needs one, and a month name
+_MONTH_NAMES = tuple(MONTHS)
+_RELATIVE_WORDS = ("day", "week", "month")  # every _RELATIVE match contains one
+
+
+def could_match(folded: str, anchors: tuple[str, ...]) -> bool:
+    """Whether ``folded`` (``case_fold`` of a text) holds one of the words every match of a pattern contains."""
+    return any(a in folded for a in anchors)
 
 
 def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | None]:
@@ -121,7 +135,8 @@ def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | 
     pub = date.fromisoformat(published) if published else None
     if pub is None:
         return None, None
-    m = _DAY_MONTH.search(sentence)
+    folded = case_fold(sentence)
+    m = _DAY_MONTH.search(sentence) if _DIGIT.search(sentence) and could_match(folded, _MONTH_NAMES) else None
     if m and "may" not in m.group(0).split():  # lowercase "may" is the verb
         month = MONTHS[(m.group("m1") or m.group("m2")).lower()]
         day = int(m.group("d1") or m.group("d2"))
@@ -131,7 +146,7 @@ def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | 
             return date(year, month, day).isoformat(), "day"
         except ValueError:
             pass
-    m = _RELATIVE.search(sentence)
+    m = _RELATIVE.search(sentence) if could_match(folded, _RELATIVE_WORDS) else None
     if not m:
         return None, None
     if m.group("weekday"):
@@ -156,22 +171,35 @@ def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | 
 _SOURCE = r"(?:(?:the|a|an)\s+)?(?:[A-Z][\w.'’-]*|local|military|security|senior|Iraqi|Syrian|Kurdish|US|U\.S\.)" \
           r"(?:[\s,]+(?:[A-Z][\w.'’-]*|of|the|for|a|local|military|security|official|officials|spokesman|" \
           r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
+# Each pattern with the words one of which every match contains: most sentences hold none, and skip the search.
 _ATTRIBUTION = [
-    re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I),
-    re.compile(r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|"
-               r"warned|noted|stressed|added)\b"),
+    (re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I), ("according",)),
+    (re.compile(r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|"
+                r"warned|noted|stressed|added)\b"),
+     ("told", "said", "says", "reported", "stated", "claimed", "announced", "confirmed", "estimate", "warned", "noted",
+      "stressed", "added")),
     # "..., a coalition spokesman said."
-    re.compile(r",\s*(?P<who>(?:the|a|an)\s+[\w\s.'’-]{2,60}?)\s+(?:said|told\s+\w+|reported|added|claimed)\W*$", re.I),
-    re.compile(r"\b(?:said|told|reported|claimed)\s+(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})"),
+    (re.compile(r",\s*(?P<who>(?:the|a|an)\s+[\w\s.'’-]{2,60}?)\s+(?:said|told\s+\w+|reported|added|claimed)\W*$", re.I),
+     ("said", "told", "reported", "added", "claimed")),
+    (re.compile(r"\b(?:said|told|reported|claimed)\s+(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})"),
+     ("said", "told", "reported", "claimed")),
 ]
+_HEDGE_WORDS = ("reportedly", "alleged", "believed", "seem", "expected", "may", "might", "could", "unconfirmed", "estimate",
+                "apparently", "likely", "possibly", "rumo", "claim", "perhaps", "thought")
 _HEDGES = re.compile(r"\b(?:reportedly|allegedly|alleged|believed|it\s+seems|seems|seemed|expected\s+to|may|might|"
                      r"could|unconfirmed|estimated?|apparently|likely|possibly|rumou?red|claimed|claims|perhaps|"
                      r"thought\s+to)\b", re.I)
 
 
+def hedged(sentence: str) -> bool:
+    """Whether the sentence says it is unsure ("reportedly", "may have")."""
+    return could_match(case_fold(sentence), _HEDGE_WORDS) and bool(_HEDGES.search(sentence))
+
+
 def attribution(sentence: str) -> str | None:
-    for pattern in _ATTRIBUTION:
-        m = pattern.search(sentence)
+    folded = case_fold(sentence)
+    for pattern, anchors in _ATTRIBUTION:
+        m = pattern.search(sentence) if could_match(folded, anchors) else None
         if m:
             who = m.group("who").strip(" ,“”\"")
             if who and who.lower() not in ("it", "he", "she", "they", "that", "this"):
@@ -292,6 +320,8 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
     events, actors = lexicon.events(), lexicon.actors()
     claims: list[Claim] = []
     located = [(i, m) for i, m in enumerate(mentions) if m.place is not None]
+    starts = [m.start for _, m in located]
+    ordered = starts == sorted(starts)  # as recognize gives them; then each sentence's mentions are a slice
     title = fold(article.title or "")
     spans = split(text)
     for n, (s, e) in enumerate(spans):
@@ -300,7 +330,8 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
                     and not text[s:e].rstrip().endswith("."))
         if text[s] == "#" or headline:
             continue
-        inside = [(i, m) for i, m in located if s <= m.start and m.end <= e]
+        near = located[bisect_left(starts, s):bisect_right(starts, e)] if ordered else located
+        inside = [(i, m) for i, m in near if s <= m.start and m.end <= e]
         if not inside:
             continue
         sentence = text[s:e]
@@ -323,7 +354,7 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
             quantities=tuple(quantities(sentence, event)),
             date=when,
             attribution=attribution(sentence),
-            hedged=bool(_HEDGES.search(sentence)),
+            hedged=hedged(sentence),
             mentions=tuple(i for i, _ in places),
             roles=tuple(role(text, m.start, s) for _, m in places),
             time_precision=_precision,

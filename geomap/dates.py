@@ -29,6 +29,8 @@ _PATTERNS = [
     re.compile(_WEEKDAY + r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<year>(?:19|20)\d\d)\b",
                re.I),
 ]
+# Every pattern above needs a year; most sentences have none, and this one scan rules all three out.
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class DateMatch:
 def find_dates(text: str) -> list[DateMatch]:
     """Every full (day, month, year) date in ``text``, in text order, overlaps removed."""
     found: list[DateMatch] = []
+    if not _YEAR.search(text):
+        return found
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
             g = m.groupdict()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+import string
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+
+import ahocorasick
 
 from geomap.errors import ConfigError
 from geomap.gazetteer import parse_yaml
@@ -14,12 +17,84 @@ from geomap.gazetteer import parse_yaml
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Ordered (label, pattern) pairs; the first label whose pattern matches wins."""
+    """Ordered (label, pattern) pairs; the first label whose pattern matches wins.
+
+    ``anchors`` (one entry per label, from ``anchors_of``) lets ``all`` skip labels that cannot match:
+    a sentence is scanned once for every label's anchors, and only the labels found run their regex.
+    """
 
     entries: tuple[tuple[str, re.Pattern], ...]
+    anchors: tuple[frozenset[str] | None, ...] = field(default=(), compare=False)
 
     def all(self, text: str) -> list[tuple[str, re.Match]]:
-        return [(label, m) for label, pattern in self.entries for m in pattern.finditer(text)]
+        """Every match of every label, label by label in lexicon order, each label's in text order."""
+        return [(label, m) for n in self._candidates(text) for label, pattern in [self.entries[n]]
+                for m in pattern.finditer(text)]
+
+    def _candidates(self, text: str) -> list[int]:
+        """The labels (by index) whose anchors ``text`` contains, and those without anchors."""
+        if len(self.anchors) != len(self.entries):
+            return list(range(len(self.entries)))
+        found = set(self._always)
+        if self._automaton is not None:
+            for _, labels in self._automaton.iter(case_fold(text)):
+                found.update(labels)
+        return sorted(found)
+
+    @cached_property
+    def _always(self) -> tuple[int, ...]:
+        return tuple(n for n, a in enumerate(self.anchors) if a is None)
+
+    @cached_property
+    def _automaton(self) -> ahocorasick.Automaton | None:
+        index: dict[str, set[int]] = {}
+        for n, anchors in enumerate(self.anchors):
+            for a in anchors or ():
+                index.setdefault(a, set()).add(n)
+        if not index:
+            return None
+        automaton = ahocorasick.Automaton()
+        for a, labels in index.items():
+            automaton.add_word(a, tuple(sorted(labels)))
+        automaton.make_automaton()
+        return automaton
+
+
+# Text character -> the ASCII letter it matches under re.IGNORECASE ("K" -> "K" -> "k", "İ" -> "i"), filled as seen.
+_CASE: dict[int, str] = {ord(c): c.lower() for c in string.ascii_uppercase}
+_SEEN: set[str] = set(map(chr, range(128)))
+_LETTERS = [(a, re.compile(re.escape(a), re.I)) for a in string.ascii_lowercase]
+
+
+@lru_cache(maxsize=8)  # a sentence is folded for each lexicon and pattern that looks at it
+def case_fold(text: str) -> str:
+    """``text`` with every character that a regex with re.I matches to an ASCII letter made that letter.
+
+    Same length as ``text``; an ASCII anchor occurs in the result wherever a case-insensitive pattern
+    made of its characters could match in ``text``.
+    """
+    if not text.isascii():
+        for c in set(text) - _SEEN:
+            letter = next((a for a, p in _LETTERS if p.fullmatch(c)), None)
+            if letter is not None:
+                _CASE[ord(c)] = letter
+            _SEEN.add(c)
+    return text.translate(_CASE)
+
+
+def anchors_of(terms: list[str]) -> frozenset[str] | None:
+    """For each term, its longest word, case-folded: any match of ``compile_terms(terms)`` contains one.
+
+    None (always run the label) when a term is not plain ASCII, whose case rules this does not model.
+    """
+    out = set()
+    for t in terms:
+        words = t.rstrip("*").split(" ")
+        anchor = max(words, key=len)
+        if not anchor or not t.isascii():
+            return None
+        out.add(case_fold(anchor))
+    return frozenset(out)
 
 
 def _term(term: str) -> str:
@@ -54,7 +129,9 @@ def read_terms(path: Path, section: str) -> dict[str, list[str]]:
 
 
 def load_lexicon(path: Path, section: str) -> Lexicon:
-    return Lexicon(tuple((label, compile_terms(terms)) for label, terms in read_terms(path, section).items()))
+    table = read_terms(path, section)
+    return Lexicon(tuple((label, compile_terms(terms)) for label, terms in table.items()),
+                   tuple(anchors_of(terms) for terms in table.values()))
 
 
 def packaged(name: str) -> Path:

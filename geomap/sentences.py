@@ -10,13 +10,18 @@ _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Col|Gen|Lt|Maj|Capt|Sgt|St|Jr|Sr|No|
 _END = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s)|\n\s*\n|\n(?=[^\n]{0,80}\n)")
 
 
+def abbreviation_ends(tail: str) -> bool:
+    """Whether ``tail`` ends with an abbreviation's period; most do not end with a period at all (``$``: or ".\\n")."""
+    return tail.endswith((".", ".\n")) and bool(_ABBREV.search(tail))
+
+
 def split(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, whitespace trimmed; paragraph breaks always end one."""
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _END.finditer(text):
         end = m.end()
-        if _ABBREV.search(text[max(start, end - 6):end].rstrip("\"'”’)]")):
+        if abbreviation_ends(text[max(start, end - 6):end].rstrip("\"'”’)]")):
             continue
         nxt = text[end:end + 3].lstrip()
         if m.group().strip() and nxt[:1].islower():

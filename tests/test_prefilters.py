@@ -1,0 +1,113 @@
+"""The fast paths of claim extraction skip a regex only where it cannot match: same results as running it.
+
+``Lexicon.all`` runs only the labels whose anchor words a sentence holds; dates, attribution, hedging and
+sentence ends each test for a word or character every match needs before searching. Each is checked against
+the plain search on random sentences made of lexicon terms, cue words and random characters, in random case,
+with the characters a case-insensitive regex matches to ASCII letters ("İ", "ı", "ſ", Kelvin "K").
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geomap import claims, dates, lexicon, sentences
+from geomap.lexicon import case_fold, load_lexicon
+
+TERMS = [t for name, section in (("events.yaml", "events"), ("actors.yaml", "actors"))
+         for terms in lexicon.read_terms(lexicon.packaged(name), section).values() for t in terms]
+CUES = ["according to", "said", "told reporters", "Officials said", "reportedly", "it seems", "may", "thought to",
+        "on Monday", "last week", "earlier this month", "yesterday", "12 Oct", "Sept. 3", "26 October 2017",
+        "2017-10-28", "Fri 07 Apr 2017", "1999", "Mr.", "U.S.", "Gen.", ".", ". ", "\n", "\n\n", ", ", "(", ")",
+        "The army", "a spokesman", "rumoured", "rumored", "estimated", "estimate", "allegedly", "seemed", "claims", ".\n"]
+LOOKALIKES = {"i": "İı", "s": "ſ", "k": "K"}
+GUARDED = [(claims._HEDGES, claims._HEDGE_WORDS), (claims._RELATIVE, claims._RELATIVE_WORDS),
+           (claims._DAY_MONTH, claims._MONTH_NAMES), *claims._ATTRIBUTION]
+# The words written in the guarded patterns themselves, so that a word missing from a guard list shows.
+PATTERN_WORDS = sorted({w for pattern, _ in GUARDED for w in re.findall(r"[a-z]{2,}", pattern.pattern)})
+
+
+@st.composite
+def variant(draw: st.DrawFn, piece: str) -> str:
+    """``piece`` as written, or with each letter in random case, some swapped for one that matches it under re.I."""
+    if draw(st.booleans()):
+        return piece
+    out = []
+    for c in piece:
+        choices = [c, c.upper(), c.lower(), *LOOKALIKES.get(c.lower(), "")]
+        out.append(draw(st.sampled_from(choices)))
+    return "".join(out)
+
+
+pieces = st.one_of(st.sampled_from(TERMS + CUES + PATTERN_WORDS).flatmap(variant), st.text(max_size=6))
+sentences_ = st.lists(st.tuples(pieces, st.sampled_from([" ", "-", "", "  ", "\t"])), max_size=14).map(
+    lambda parts: "".join(p + sep for p, sep in parts))
+SETTINGS = settings(max_examples=1000, deadline=None)
+
+
+def plain_all(lex: lexicon.Lexicon, text: str) -> list[tuple[str, tuple[int, int]]]:
+    """The reference: every label's regex over the whole text."""
+    return [(label, m.span()) for label, pattern in lex.entries for m in pattern.finditer(text)]
+
+
+def spans(found: list[tuple[str, re.Match]]) -> list[tuple[str, tuple[int, int]]]:
+    return [(label, m.span()) for label, m in found]
+
+
+@SETTINGS
+@given(sentences_)
+def test_lexicon_all_equals_running_every_label(text):
+    for lex in (lexicon.events(), lexicon.actors()):
+        assert spans(lex.all(text)) == plain_all(lex, text)
+
+
+@SETTINGS
+@given(sentences_)
+def test_prefilters_never_skip_a_match(text):
+    check_prefilters(text)
+
+
+# Where each guarded pattern matches with a single cue word, so that a word missing from a guard list shows.
+FRAMES = ["Pentagon {} Pentagon", ", a spokesman {}.", "{} the Army", "on {} 12", "12 {}", "Mr{}\nnext", "it {} to"]
+
+
+def test_prefilters_on_each_cue_word_alone():
+    for word in [*PATTERN_WORDS, *CUES]:
+        for frame in FRAMES:
+            check_prefilters(frame.format(word))
+
+
+def check_prefilters(text: str) -> None:
+    folded = case_fold(text)
+    assert len(folded) == len(text)
+    for pattern, words in GUARDED:
+        if pattern.search(text):
+            assert claims.could_match(folded, words), (text, pattern.pattern)
+    if claims._DAY_MONTH.search(text):
+        assert claims._DIGIT.search(text)
+    if any(p.search(text) for p in dates._PATTERNS):
+        assert dates._YEAR.search(text)
+    for end in range(len(text) + 1):
+        tail = text[max(0, end - 6):end]
+        assert sentences.abbreviation_ends(tail) == bool(sentences._ABBREV.search(tail)), (text, tail)
+
+
+def test_labels_without_anchors_always_run(tmp_path):
+    """A term the anchors cannot model (non-ASCII, or only a star) makes its label run on every sentence."""
+    path = tmp_path / "events.yaml"
+    path.write_text("version: 1\nevents:\n  attack: [hücum*]\n  anything: ['*']\n  raid: [raid*, Strike]\n",
+                    encoding="utf-8")
+    lex = load_lexicon(path, "events")
+    assert lex.anchors == (None, None, frozenset({"raid", "strike"}))
+    text = "HÜCUMLAR and a RAIDS strike"
+    assert spans(lex.all(text)) == plain_all(lex, text)
+    assert [label for label, _ in lex.all(text)][:1] == ["attack"]
+    assert "raid" in [label for label, _ in lex.all(text)]
+    assert {label for label, _ in lex.all("calm")} == {"anything"}
+
+
+def test_case_fold_maps_regex_case_equivalents_to_ascii():
+    assert case_fold("İdlib ıs ſaid \u212aill") == "idlib is said kill"
+    assert case_fold("Ünal") == "Ünal"  # no ASCII letter matches "Ü"; kept as it is
