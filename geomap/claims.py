@@ -20,6 +20,21 @@ from geomap.model import Article, Claim, Mention, Quantity
 from geomap.sentences import split
 from geomap.textnorm import fold
 
+# Most cue patterns below match in few sentences; a cheap test for a word or character that every match
+# contains rules the others out before the regex runs.
+_DIGIT = re.compile(r"\d")
+
+
+def anchors(*words: str) -> re.Pattern:
+    """A scan for ``words``, one of which every match of some pattern contains, in ``case_fold`` text."""
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+def could_match(folded: str, words: re.Pattern) -> bool:
+    """Whether ``folded`` (``case_fold`` of a text) holds one of the ``anchors`` every match of a pattern contains."""
+    return words.search(folded) is not None
+
+
 # --- quantities --------------------------------------------------------------
 
 _UNITS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -37,6 +52,8 @@ _QTY = re.compile(
     r"(?:(?P<vague>dozens|a\s+dozen|scores|hundreds|thousands|several|a\s+few)|"
     r"(?P<num>" + _NUM + r")(?:\s*(?:to|-|–|or)\s*(?P<num2>" + _NUM + r"))?(?P<pct>\s*(?:%|per\s*cent|percent))?)"
     r"(?![\w-])", re.I)
+# Every _QTY match holds a digit or one of these words.
+_NUMBER_WORDS = anchors(*_UNITS, *_TENS, "hundred", "thousand", "dozen", "score", "several", "few")
 _DURATION = re.compile(r"^[\s-]*(?:days?|weeks?|months?|years?|hours?|minutes?|km|kilomet(?:re|er)s?|miles?|"
                        r"month-long|year-old|years-old)\b", re.I)
 _KINDS = (
@@ -76,8 +93,15 @@ def _word_value(text: str) -> float | None:
     return float(total + current)
 
 
+def may_count(sentence: str) -> bool:
+    """Whether ``_QTY`` may match: every count holds a digit or a number word."""
+    return _DIGIT.search(sentence) is not None or could_match(case_fold(sentence), _NUMBER_WORDS)
+
+
 def quantities(sentence: str, event: str) -> list[Quantity]:
     out: list[Quantity] = []
+    if not may_count(sentence):
+        return out
     for m in _QTY.finditer(sentence):
         after = sentence[m.end():m.end() + 60]
         if _DURATION.match(after) and not m.group("vague"):
@@ -117,14 +141,8 @@ _RELATIVE = re.compile(r"\b(?:(?:on|last|this\s+past)\s+(?P<weekday>" + "|".join
                        r"(?P<word>yesterday|today|last\s+week|last\s+month|earlier\s+this\s+month|this\s+week))\b", re.I)
 _DAY_MONTH = re.compile(r"\b(?:on\s+)?(?:(?P<d1>[0-3]?\d)\s+(?P<m1>" + "|".join(MONTHS) + r")|(?P<m2>" +
                         "|".join(MONTHS) + r")\.?\s+(?P<d2>[0-3]?\d))\b(?!,?\s+\d{4})", re.I)
-_DIGIT = re.compile(r"\d")  # _DAY_MONTH needs one, and a month name
-_MONTH_NAMES = tuple(MONTHS)
-_RELATIVE_WORDS = ("day", "week", "month")  # every _RELATIVE match contains one
-
-
-def could_match(folded: str, anchors: tuple[str, ...]) -> bool:
-    """Whether ``folded`` (``case_fold`` of a text) holds one of the words every match of a pattern contains."""
-    return any(a in folded for a in anchors)
+_MONTH_NAMES = anchors(*MONTHS)  # _DAY_MONTH needs one, and a digit
+_RELATIVE_WORDS = anchors("day", "week", "month")  # every _RELATIVE match contains one
 
 
 def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | None]:
@@ -173,19 +191,19 @@ _SOURCE = r"(?:(?:the|a|an)\s+)?(?:[A-Z][\w.'’-]*|local|military|security|seni
           r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
 # Each pattern with the words one of which every match contains: most sentences hold none, and skip the search.
 _ATTRIBUTION = [
-    (re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I), ("according",)),
+    (re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I), anchors("according")),
     (re.compile(r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|"
                 r"warned|noted|stressed|added)\b"),
-     ("told", "said", "says", "reported", "stated", "claimed", "announced", "confirmed", "estimate", "warned", "noted",
-      "stressed", "added")),
+     anchors("told", "said", "says", "reported", "stated", "claimed", "announced", "confirmed", "estimate", "warned",
+             "noted", "stressed", "added")),
     # "..., a coalition spokesman said."
     (re.compile(r",\s*(?P<who>(?:the|a|an)\s+[\w\s.'’-]{2,60}?)\s+(?:said|told\s+\w+|reported|added|claimed)\W*$", re.I),
-     ("said", "told", "reported", "added", "claimed")),
+     anchors("said", "told", "reported", "added", "claimed")),
     (re.compile(r"\b(?:said|told|reported|claimed)\s+(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})"),
-     ("said", "told", "reported", "claimed")),
+     anchors("said", "told", "reported", "claimed")),
 ]
-_HEDGE_WORDS = ("reportedly", "alleged", "believed", "seem", "expected", "may", "might", "could", "unconfirmed", "estimate",
-                "apparently", "likely", "possibly", "rumo", "claim", "perhaps", "thought")
+_HEDGE_WORDS = anchors("reportedly", "alleged", "believed", "seem", "expected", "may", "might", "could", "unconfirmed",
+                      "estimate", "apparently", "likely", "possibly", "rumo", "claim", "perhaps", "thought")
 _HEDGES = re.compile(r"\b(?:reportedly|allegedly|alleged|believed|it\s+seems|seems|seemed|expected\s+to|may|might|"
                      r"could|unconfirmed|estimated?|apparently|likely|possibly|rumou?red|claimed|claims|perhaps|"
                      r"thought\s+to)\b", re.I)
@@ -198,8 +216,8 @@ def hedged(sentence: str) -> bool:
 
 def attribution(sentence: str) -> str | None:
     folded = case_fold(sentence)
-    for pattern, anchors in _ATTRIBUTION:
-        m = pattern.search(sentence) if could_match(folded, anchors) else None
+    for pattern, words in _ATTRIBUTION:
+        m = pattern.search(sentence) if could_match(folded, words) else None
         if m:
             who = m.group("who").strip(" ,“”\"")
             if who and who.lower() not in ("it", "he", "she", "they", "that", "this"):

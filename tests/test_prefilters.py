@@ -21,12 +21,14 @@ TERMS = [t for name, section in (("events.yaml", "events"), ("actors.yaml", "act
 CUES = ["according to", "said", "told reporters", "Officials said", "reportedly", "it seems", "may", "thought to",
         "on Monday", "last week", "earlier this month", "yesterday", "12 Oct", "Sept. 3", "26 October 2017",
         "2017-10-28", "Fri 07 Apr 2017", "1999", "Mr.", "U.S.", "Gen.", ".", ". ", "\n", "\n\n", ", ", "(", ")",
-        "The army", "a spokesman", "rumoured", "rumored", "estimated", "estimate", "allegedly", "seemed", "claims", ".\n"]
+        "The army", "a spokesman", "rumoured", "rumored", "estimated", "estimate", "allegedly", "seemed", "claims", ".\n",
+        "a few", "dozens", "a dozen", "scores", "twenty-one", "a hundred", "٣"]
 LOOKALIKES = {"i": "İı", "s": "ſ", "k": "K"}
 GUARDED = [(claims._HEDGES, claims._HEDGE_WORDS), (claims._RELATIVE, claims._RELATIVE_WORDS),
            (claims._DAY_MONTH, claims._MONTH_NAMES), *claims._ATTRIBUTION]
 # The words written in the guarded patterns themselves, so that a word missing from a guard list shows.
-PATTERN_WORDS = sorted({w for pattern, _ in GUARDED for w in re.findall(r"[a-z]{2,}", pattern.pattern)})
+PATTERN_WORDS = sorted({w for pattern in [claims._QTY, *(p for p, _ in GUARDED)]
+                        for w in re.findall(r"[a-z]{2,}", pattern.pattern)})
 
 
 @st.composite
@@ -87,6 +89,8 @@ def check_prefilters(text: str) -> None:
             assert claims.could_match(folded, words), (text, pattern.pattern)
     if claims._DAY_MONTH.search(text):
         assert claims._DIGIT.search(text)
+    if claims._QTY.search(text):
+        assert claims.may_count(text), text
     if any(p.search(text) for p in dates._PATTERNS):
         assert dates._YEAR.search(text)
     for end in range(len(text) + 1):
