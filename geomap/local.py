@@ -9,27 +9,23 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter
 
 from geopy.geocoders.base import Geocoder
 
 from geomap.model import Mention, Place
 from geomap.recognize import NOT_NAMES, _world_name
-from geomap.resolve import BROAD, _places, with_region
+from geomap.resolve import BROAD, Context, _places, with_region
 
 # Up to three capitalised words: "Mareeba", "Bentley Park", "Mount Sheridan".
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’-][A-Za-z]+)?(?:[ \t]+[A-Z][a-z]+(?:['’-][A-Za-z]+)?){0,2}\b")
 LOCAL_CONFIDENCE = 0.5
-MIN_PLACES = 1  # places the article names in a region before its small names are read
 
 
 def local_names(text: str, mentions: list[Mention], fallback: Geocoder | None) -> list[Mention]:
     """``mentions`` plus small places in the admin-1 regions the article's places already lie in."""
     if fallback is None:
         return mentions
-    places = {m.place.id: m.place for m in mentions if m.place is not None and m.place.kind not in BROAD}
-    regions = Counter((p.country, p.region) for p in places.values() if p.region)
-    home = {r for r, n in regions.items() if n >= MIN_PLACES}
+    home = set(Context.of([m.place for m in mentions if m.place is not None and m.place.kind not in BROAD]).regions)
     if not home:
         return mentions
     starts, ends = [m.start for m in mentions], [m.end for m in mentions]  # in text order, disjoint

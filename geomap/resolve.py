@@ -82,6 +82,10 @@ class Context:
                 ctx.points.append(p)
         return ctx
 
+    def nearest_km(self, place: Place) -> float:
+        """How far a place is from the nearest of the article's located places (infinite with none)."""
+        return min((haversine_km((place.lat, place.lon), (q.lat, q.lon)) for q in self.points), default=math.inf)
+
     def without(self, place: Place | None) -> Context:
         """This context less one place's own contribution (a name must not vote for itself)."""
         if place is None:
@@ -209,7 +213,7 @@ def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None]
         namesakes = [p for p in _places(fallback, c.key) if p.country and p.country != m.place.country
                      and others[p.country] and p.kind == "town" and (
                          p.population >= NAMESAKE_POPULATION or (p.country, p.region) in context.regions
-                         or any(haversine_km((p.lat, p.lon), (q.lat, q.lon)) < NEAR_KM for q in context.points))]
+                         or context.nearest_km(p) < NEAR_KM)]
         if namesakes:
             place, score = _choose(c, namesakes, Context(countries=others), require_support=False)
             if place is not None:
@@ -242,8 +246,8 @@ def _choose(c: Candidate, places: list[Place], ctx: Context, require_support: bo
         elif c.kind_hint == "country":
             score += 3 if p.kind == "country" else -3
         score += math.log10(p.population + 1) * 0.6
-        if ctx.points and p.kind not in BROAD:
-            nearest = min(haversine_km((p.lat, p.lon), (q.lat, q.lon)) for q in ctx.points)
+        if p.kind not in BROAD:
+            nearest = ctx.nearest_km(p)
             score += 1.5 if nearest < NEAR_KM else 0.5 if nearest < 500 else 0
         if best is None or score > best[0]:
             best = (score, p)

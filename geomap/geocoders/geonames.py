@@ -6,7 +6,6 @@ cache folder (``geomap.cache.cache_dir``), so later processes load it in a fract
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sys
@@ -112,10 +111,9 @@ def build_index() -> tuple[list[Row], dict[str, list[int]]]:
 
 def data_digest() -> str:
     """A short hash of the shipped data the index is built from, so an updated file rebuilds the cache."""
-    digest = hashlib.sha256()
-    for name in ("admin1.geojson.gz", "countries.geojson.gz", "country_info.json", "us_counties.json"):
-        digest.update(resources.files("geomap.data").joinpath(name).read_bytes())
-    return digest.hexdigest()[:12]
+    data = resources.files("geomap.data")
+    return digest(*(data.joinpath(name).read_bytes()
+                    for name in ("admin1.geojson.gz", "countries.geojson.gz", "country_info.json", "us_counties.json")))[:12]
 
 
 @lru_cache(maxsize=1)
