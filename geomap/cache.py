@@ -61,6 +61,18 @@ def code_version() -> str:
     return digest(*parts)
 
 
+@lru_cache(maxsize=1)
+def package_version() -> str:
+    """``code_version`` and every other file of the package (templates, assets, data) and the libraries that write
+    the site: what a site depends on besides its inputs."""
+    root = Path(__file__).resolve().parent
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    parts: list[str | bytes] = [code_version(), *(metadata.version(lib) for lib in ("folium", "branca", "jinja2"))]
+    for p in files:
+        parts += [p.relative_to(root).as_posix(), p.read_bytes()]
+    return digest(*parts)
+
+
 def pickled(path: Path, build: Callable[[], T], what: str) -> T:
     """Load what an earlier run wrote to ``path``, or build it and write it there (atomically).
 
@@ -132,16 +144,32 @@ def _entry_state(gazetteer: Gazetteer, place_id: str) -> str:
     return "\n".join(out)
 
 
-def article_key(article: Article, gazetteer: Gazetteer, context: str) -> str:
+def article_key(article: Article, gazetteer: Gazetteer, context: str, names: list[str] | None = None) -> str:
     """The cache key of one article's reading.
 
     ``context`` stands for everything shared by all articles (code, GeoNames, options). The gazetteer
-    enters only through the entries behind the names the article contains, so editing one entry
-    invalidates only the articles that name it.
+    enters only through the entries behind the names the article contains (``names``, when already known), so
+    editing one entry invalidates only the articles that name it.
     """
-    names = gazetteer_names_in(article.text, gazetteer)
+    names = gazetteer_names_in(article.text, gazetteer) if names is None else names
     behind = [key + "\t" + "\t".join(_entry_state(gazetteer, i) for i in gazetteer.names[key]) for key in names]
     return digest(context, repr(article), *behind)
+
+
+@lru_cache(maxsize=8)
+def _names_version(gazetteer: Gazetteer) -> str:
+    return digest("names", code_version(), *sorted(gazetteer.names))
+
+
+def article_keys(articles: list[Article], gazetteer: Gazetteer, context: str, store: ArticleCache) -> list[str]:
+    """``article_key`` of each article, with the names each contains taken from ``store`` while the gazetteer's
+    names are the same: looking for them costs as much as everything else in a warm build."""
+    lookups = [digest(_names_version(gazetteer), repr(a)) for a in articles]
+    known = store.get_many(lookups)
+    fresh = {k: gazetteer_names_in(a.text, gazetteer) for k, a in zip(lookups, articles, strict=True) if k not in known}
+    store.put_many(fresh.items())
+    return [article_key(a, gazetteer, context, known[k] if k in known else fresh[k])
+            for k, a in zip(lookups, articles, strict=True)]
 
 
 class ArticleCache:

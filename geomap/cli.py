@@ -143,33 +143,41 @@ def main(verbose: bool, quiet: bool) -> None:
               help="Output folder; replaced as a whole only when the build succeeds.")
 @gazetteer_option
 @click.option("--strict", is_flag=True, help="Fail when any article file has to be skipped (for CI).")
+@click.option("--force", is_flag=True, help="Build the site even if nothing it is built from changed.")
 @online_options
 @_engine_options
-def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: bool, jobs: int | None,
+def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: bool, force: bool, jobs: int | None,
           cache_path: Path | None, no_cache: bool, scheduler: str | None, **online) -> None:
     """Build the map site from ARTICLES (folders or .txt/.md/.html files).
 
     Articles unchanged since an earlier build are taken from the article cache; the others are read in
     parallel (--jobs) or on a Dask cluster (--scheduler). Either way the site is the same.
     """
-    from geomap.pipeline import Resources, gather
+    from geomap.pipeline import Resources, assemble, find, online_engine, site_key
     from geomap.site import write_site
-    from geomap.site.output import check_output
+    from geomap.site.output import check_output, is_current
 
     started = time.perf_counter()
     engine = _engine(jobs, cache_path, no_cache, scheduler)
+    log = logging.getLogger("geomap")
     try:
         check_output(out, list(articles))
         res = Resources.load(gazetteer_path).with_online(_online(**online))
-        corpus = gather(list(articles), res, strict=strict, engine=engine)
+        engine = online_engine(res, engine)
+        found = find(list(articles), strict=strict, engine=engine)
+        key = site_key(found, res)
+        if engine.cache_dir and not force and is_current(out, key):
+            log.info("%s is up to date: no article, gazetteer or geomap file changed since it was built (%.1fs); "
+                     "--force builds it again anyway", out, time.perf_counter() - started)
+            return
+        corpus = assemble(found, res, engine)
         with _terminate_cleanly():
-            stats = write_site(corpus, out, protect=list(articles))
+            stats = write_site(corpus, out, protect=list(articles), key=key)
     except GeomapError as err:
         raise _fail(err) from None
-    logging.getLogger("geomap").info(
-        "built %s: %d articles (%d syndicated copies), %d claims at %d places, %d skipped files in %.1fs",
-        out, len(corpus.extractions), len(corpus.duplicates), stats["claims"], stats["places"], len(corpus.skipped),
-        time.perf_counter() - started)
+    log.info("built %s: %d articles (%d syndicated copies), %d claims at %d places, %d skipped files in %.1fs",
+             out, len(corpus.extractions), len(corpus.duplicates), stats["claims"], stats["places"], len(corpus.skipped),
+             time.perf_counter() - started)
 
 
 @main.command()

@@ -129,7 +129,7 @@ def extract_all(articles: list[Article], res: Resources, engine: Engine = Engine
     """``extract`` over every article, taking what the article cache already holds."""
     store = cache.ArticleCache(engine.cache_dir) if engine.cache_dir else None
     try:
-        keys = [cache.article_key(a, res.gazetteer, res.context) for a in articles] if store else []
+        keys = cache.article_keys(articles, res.gazetteer, res.context, store) if store else []
         known = store.get_many(keys) if store else {}
         todo = [a for n, a in enumerate(articles) if not store or keys[n] not in known]
         if store:
@@ -173,11 +173,24 @@ class Corpus:
         return next((x.article for x in self.extractions if Path(x.article.path).name == name), None) if name else None
 
 
-def read_all(files: list[Path], engine: Engine = Engine()) -> tuple[list[Article], list[str]]:
-    """The articles in ``files`` and the reasons files were skipped; unchanged files come from the cache."""
+@dataclass(frozen=True)
+class Found:
+    """The article files of a build, read: where the per-article stage starts, and what says a site is current."""
+
+    inputs: tuple[str, ...]
+    articles: tuple[Article, ...]
+    skipped: tuple[str, ...]  # why files were left out
+    fingerprint: str  # every file's path and bytes
+
+
+def read_all(files: list[Path], engine: Engine = Engine()) -> tuple[list[Article], list[str], str]:
+    """The articles in ``files``, the reasons files were skipped, and a fingerprint of all the files' bytes.
+
+    Unchanged files come from the cache.
+    """
     store = cache.ArticleCache(engine.cache_dir) if engine.cache_dir else None
     keys: dict[Path, str] = {}
-    for path in files if store else ():
+    for path in files:
         try:
             if path.stat().st_size <= MAX_BYTES:
                 keys[path] = cache.digest("file", cache.code_version(), str(path), path.read_bytes())
@@ -208,15 +221,12 @@ def read_all(files: list[Path], engine: Engine = Engine()) -> tuple[list[Article
     finally:
         if store:
             store.close()
-    return articles, skipped
+    return articles, skipped, cache.digest(*(keys.get(p, str(p)) for p in files), *skipped)
 
 
-def gather(inputs: list[str | Path], res: Resources, strict: bool = False, engine: Engine = Engine()) -> Corpus:
-    if res.online is not None and (engine.cache_dir or engine.scheduler or engine.jobs > 1):
-        # Online answers are capped per run and shared between articles: read them in order, here, uncached.
-        log.info("--online: articles are read in this process, one after another, and not cached")
-        engine = Engine()
-    articles, skipped = read_all(find_articles(inputs), engine)
+def find(inputs: list[str | Path], strict: bool = False, engine: Engine = Engine()) -> Found:
+    """Every article file under ``inputs``, read (or taken from the cache), with ids checked for clashes."""
+    articles, skipped, fingerprint = read_all(find_articles(inputs), engine)
     if strict and skipped:
         raise InputError(f"{len(skipped)} file(s) skipped and --strict is set; fix or remove them")
     if not articles:
@@ -229,6 +239,39 @@ def gather(inputs: list[str | Path], res: Resources, strict: bool = False, engin
     if clashes:
         raise InputError(f"{'; '.join(clashes)}: files that get the same article id (ids come from file "
                          "names, folders and suffix left out); rename all but one of each")
+    return Found(tuple(str(p) for p in inputs), tuple(articles), tuple(skipped), fingerprint)
+
+
+def gather(inputs: list[str | Path], res: Resources, strict: bool = False, engine: Engine = Engine()) -> Corpus:
+    engine = online_engine(res, engine)
+    return assemble(find(inputs, strict, engine), res, engine)
+
+
+def online_engine(res: Resources, engine: Engine) -> Engine:
+    """The engine to use: with ``--online`` that is this process, article after article, uncached."""
+    if res.online is not None and (engine.cache_dir or engine.scheduler or engine.jobs > 1):
+        # Online answers are capped per run and shared between articles: read them in order, here, uncached.
+        log.info("--online: articles are read in this process, one after another, and not cached")
+        return Engine()
+    return engine
+
+
+def site_key(found: Found, res: Resources) -> str | None:
+    """What a site built from ``found`` depends on, known before any article is read; None if that cannot be known.
+
+    Online answers can change from one run to the next.
+    """
+    if res.online is not None:
+        return None
+    gaz = Path(res.gazetteer.path) if res.gazetteer.path else None
+    raw = gaz.read_bytes() if gaz and gaz.is_file() else b""
+    return cache.digest("site", cache.package_version(), *found.inputs, found.fingerprint, gaz.name if gaz else "", raw,
+                        "geonames" if res.fallback else "no-geonames")
+
+
+def assemble(found: Found, res: Resources, engine: Engine = Engine()) -> Corpus:
+    """The per-article stage over what ``find`` read, then what looks across articles."""
+    articles = list(found.articles)
     extractions = extract_all(articles, res, engine)
     if res.online is not None:
         res.online.report()
@@ -236,4 +279,4 @@ def gather(inputs: list[str | Path], res: Resources, strict: bool = False, engin
     clusters = cluster_claims(extractions, duplicates)
     log.info("%d claim cluster(s) across articles, %d with disagreements", len(clusters),
              sum(1 for c in clusters if c.disagreements))
-    return Corpus(extractions, duplicates, skipped, res.gazetteer, [str(p) for p in inputs], clusters)
+    return Corpus(extractions, duplicates, list(found.skipped), res.gazetteer, list(found.inputs), clusters)

@@ -119,3 +119,46 @@ def test_engine_option_errors(runner, corpus, tmp_path, args, code, message):
     result = runner.invoke(main, ["build", str(corpus), "--gazetteer", str(GAZETTEER), "--out", str(tmp_path / "o"), *args])
     assert result.exit_code == code, result.output
     assert message in " ".join(result.output.split())
+
+
+def test_a_site_built_from_the_same_inputs_is_left_as_it_is(runner, tmp_path):
+    """No article, gazetteer or geomap file changed: nothing is read or written. Any change builds it again,
+    to the same bytes as a build from scratch."""
+    gaz = tmp_path / "gazetteer.yaml"
+    gaz.write_text(TWO_PLACES, encoding="utf-8")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "hawija.txt").write_text("Iraqi forces entered Hawija on Thursday, officials said.\n", encoding="utf-8")
+    (folder / "raqqa.txt").write_text("Air strikes hit Raqqa on Wednesday, activists said.\n", encoding="utf-8")
+    out = tmp_path / "site"
+    args = ["build", str(folder), "--gazetteer", str(gaz), "--jobs", "1"]
+
+    def build(*extra: str, to: Path = out, cache: str = "cache") -> str:
+        result = runner.invoke(main, [*args, "--out", str(to), "--cache", str(tmp_path / cache), *extra])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def stamps() -> dict[str, int]:
+        return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")}
+
+    assert "up to date" not in build()
+    before = stamps()
+    assert "is up to date" in build()
+    assert stamps() == before  # not one file written
+
+    changes = [
+        lambda: (folder / "raqqa.txt").write_text("Air strikes hit Raqqa on Friday.\n", encoding="utf-8"),
+        lambda: gaz.write_text(TWO_PLACES.replace("[35.95, 39.01]", "[35.9, 39.0]"), encoding="utf-8"),
+        lambda: (folder / "hawija.txt").rename(folder / "hawija2.txt"),
+        lambda: next(out.glob("places/*.html")).unlink(),  # the site itself lost a file
+        lambda: (out / "stray.html").write_text("not geomap's", encoding="utf-8"),
+        lambda: (out / "index.html").write_text("edited", encoding="utf-8"),
+    ]
+    for n, change in enumerate(changes):
+        change()
+        assert "up to date" not in build()
+        assert "is up to date" in build()
+        if n < 3:  # the inputs changed
+            build(to=tmp_path / f"fresh{n}", cache=f"empty{n}")
+            assert tree(out) == tree(tmp_path / f"fresh{n}")
+    assert "up to date" not in build("--force")

@@ -56,8 +56,8 @@ def site_facts(corpus: Corpus) -> dict:
             "online": len(online)}  # places from Nominatim: their ODbL credit is due
 
 
-def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
-    """Write the site; returns figures for the closing summary line."""
+def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None = None) -> dict:
+    """Write the site; returns figures for the closing summary line. ``key``: see ``pipeline.site_key``."""
     env = _env()
     views = place_views(corpus)
     admin1 = admin1_views(views)
@@ -84,7 +84,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path]) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(env.get_template(template).render(root=root, site=site, **context), encoding="utf-8")
 
-    with atomic_folder(out, protect) as root:
+    with atomic_folder(out, protect, key) as root:
         copy_assets(root)
         build_map(data, popups, panel, mapdata.regions_geojson(admin1), online=bool(site["online"])).save(
             str(root / "index.html"))

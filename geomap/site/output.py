@@ -48,8 +48,10 @@ def check_output(out: Path, protect: list[Path]) -> None:
 
 
 @contextmanager
-def atomic_folder(out: Path, protect: list[Path]) -> Iterator[Path]:
+def atomic_folder(out: Path, protect: list[Path], key: str | None = None) -> Iterator[Path]:
     """Yield a fresh temporary folder; on success it replaces ``out``, on failure it is removed.
+
+    ``key`` (what the site was built from, see ``is_current``) is kept in the manifest.
 
     The temporary folders carry the builder's process id, so a later build can tell the leftovers of a
     killed build (SIGKILL, power loss) from those of a build still running, and clean them.
@@ -64,7 +66,7 @@ def atomic_folder(out: Path, protect: list[Path]) -> Iterator[Path]:
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a site is meant to be read
     try:
         yield tmp
-        _write_manifest(tmp)
+        _write_manifest(tmp, key)
         old = None
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=parent))
@@ -124,9 +126,35 @@ def recover_interrupted(out: Path) -> list[Path]:
     return found
 
 
-def _write_manifest(root: Path) -> None:
-    files = {}
+def _write_manifest(root: Path, key: str | None) -> None:
+    files, sizes = {}, {}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        files[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    (root / MANIFEST).write_text(json.dumps({"generator": "geomap", "files": files}, indent=1, sort_keys=True) + "\n",
-                                 encoding="utf-8")
+        data = path.read_bytes()
+        files[path.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
+        sizes[path.relative_to(root).as_posix()] = len(data)
+    manifest = {"generator": "geomap", "files": files, "sizes": sizes, **({"key": key} if key else {})}
+    (root / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def is_current(out: Path, key: str | None) -> bool:
+    """Whether ``out`` is a complete site built from exactly what ``key`` stands for, so building it again would
+    write the same bytes: the manifest has the key, and the folder holds exactly its files, at their sizes."""
+    if key is None:
+        return False
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict) or manifest.get("key") != key or not isinstance(manifest.get("sizes"), dict):
+        return False
+    sizes = dict(manifest["sizes"])
+    try:
+        for folder, _dirs, names in os.walk(out):
+            for name in names:
+                path = os.path.join(folder, name)
+                rel = os.path.relpath(path, out).replace(os.sep, "/")
+                if rel != MANIFEST and os.lstat(path).st_size != sizes.pop(rel, -1):
+                    return False
+    except OSError:
+        return False
+    return not sizes  # every file it lists is there
