@@ -162,14 +162,15 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
     log = logging.getLogger("geomap")
     try:
         check_output(out, list(articles))
-        res = Resources.load(gazetteer_path).with_online(_online(**online))
-        engine = online_engine(res, engine)
+        lookup = _online(**online)
+        engine = online_engine(lookup, engine)
         found = find(list(articles), strict=strict, engine=engine)
-        key = site_key(found, res)
+        key = site_key(found, gazetteer_path, online=lookup is not None)
         if engine.cache_dir and not force and is_current(out, key):
             log.info("%s is up to date: no article, gazetteer or geomap file changed since it was built (%.1fs); "
                      "--force builds it again anyway", out, time.perf_counter() - started)
             return
+        res = Resources.load(gazetteer_path).with_online(lookup)
         corpus = assemble(found, res, engine)
         with _terminate_cleanly():
             stats = write_site(corpus, out, protect=list(articles), key=key)

@@ -243,30 +243,31 @@ def find(inputs: list[str | Path], strict: bool = False, engine: Engine = Engine
 
 
 def gather(inputs: list[str | Path], res: Resources, strict: bool = False, engine: Engine = Engine()) -> Corpus:
-    engine = online_engine(res, engine)
+    engine = online_engine(res.online, engine)
     return assemble(find(inputs, strict, engine), res, engine)
 
 
-def online_engine(res: Resources, engine: Engine) -> Engine:
+def online_engine(online: OnlineLookup | None, engine: Engine) -> Engine:
     """The engine to use: with ``--online`` that is this process, article after article, uncached."""
-    if res.online is not None and (engine.cache_dir or engine.scheduler or engine.jobs > 1):
+    if online is not None and (engine.cache_dir or engine.scheduler or engine.jobs > 1):
         # Online answers are capped per run and shared between articles: read them in order, here, uncached.
         log.info("--online: articles are read in this process, one after another, and not cached")
         return Engine()
     return engine
 
 
-def site_key(found: Found, res: Resources) -> str | None:
+def site_key(found: Found, gazetteer: Path, online: bool = False) -> str | None:
     """What a site built from ``found`` depends on, known before any article is read; None if that cannot be known.
 
     Online answers can change from one run to the next.
     """
-    if res.online is not None:
+    if online:
         return None
-    gaz = Path(res.gazetteer.path) if res.gazetteer.path else None
-    raw = gaz.read_bytes() if gaz and gaz.is_file() else b""
-    return cache.digest("site", cache.package_version(), *found.inputs, found.fingerprint, gaz.name if gaz else "", raw,
-                        "geonames" if res.fallback else "no-geonames")
+    try:
+        raw = Path(gazetteer).read_bytes()
+    except OSError:
+        raw = b""  # loading it says what is wrong
+    return cache.digest("site", cache.package_version(), *found.inputs, found.fingerprint, Path(gazetteer).name, raw)
 
 
 def assemble(found: Found, res: Resources, engine: Engine = Engine()) -> Corpus:

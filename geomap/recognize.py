@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,7 +56,7 @@ _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
 LOCATIVE = [
     # the town of X / the Swiss city of X / the province of X
     (re.compile(r"(?:" + "|".join(KIND_WORDS) + r")\s+of\s"),
-     re.compile(r"\b(?:the\s+)?(?:[A-Za-z][a-z-]+\s+)?(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
+     re.compile(r"\b(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
                 r"(?P<name>" + _NAME + ")")),
     # X province / X governorate
     (re.compile(r"\s(?:province|governorate|district)\b"),
@@ -93,17 +93,54 @@ def _automaton(gazetteer: Gazetteer, world: Mapping[str, int]) -> ahocorasick.Au
 
 
 @lru_cache(maxsize=8)
-def _abbreviations(world: Mapping[str, int]) -> re.Pattern | None:
-    """ "Glasgow, Ky.", "Kelowna, B.C.": a state or province abbreviated after a comma and a name."""
+def _abbreviation_patterns(world: Mapping[str, int]) -> tuple[re.Pattern, re.Pattern] | None:
+    """ "Glasgow, Ky.", "Kelowna, B.C.": a state or province abbreviated after a comma and a name.
+
+    Two or more dots ("B.C.", "N.S.W.") are distinctive enough anywhere but after a year ("500 B.C.");
+    one-dot forms ("Ky.", "Calif.") are read only after "Town, ". Each pattern starts with what it must
+    find (a comma, an abbreviation), which the regex engine can skip to; the checks on what comes before
+    are made in ``abbreviations``.
+    """
     abbrevs = getattr(world, "abbreviations", {})
     if not abbrevs:
         return None
-    alternatives = "|".join(re.escape(a) for a in sorted(abbrevs, key=len, reverse=True))
-    # Two or more dots ("B.C.", "N.S.W.") are distinctive enough anywhere but after a year ("500 B.C.");
-    # one-dot forms ("Ky.", "Calif.") are read only after "Town, ".
-    dotted = "|".join(re.escape(a) for a in sorted(abbrevs, key=len, reverse=True) if a.count(".") >= 2)
-    return re.compile(r"(?:(?<=[A-Za-z]),\s+(?P<name>" + alternatives + r")|(?=[A-Z])(?<![\w.])(?<!\d )(?P<dotted>"
-                      + dotted + r"))(?![\w.])")
+    ordered = sorted(abbrevs, key=len, reverse=True)
+    alternatives = "|".join(re.escape(a) for a in ordered)
+    dotted = "|".join(re.escape(a) for a in ordered if a.count(".") >= 2)
+    return (re.compile(r",\s+(?P<name>" + alternatives + r")(?![\w.])"),
+            re.compile(r"(?P<dotted>" + dotted + r")(?![\w.])"))
+
+
+def _scan(pattern: re.Pattern, text: str, fits: Callable[[int], bool]) -> list[re.Match]:
+    """Non-overlapping matches, leftmost first, of ``pattern`` at positions where ``fits``: as a lookbehind would."""
+    out, pos = [], 0
+    while (m := pattern.search(text, pos)) is not None:
+        if fits(m.start()):
+            out.append(m)
+            pos = max(m.end(), m.start() + 1)
+        else:
+            pos = m.start() + 1
+    return out
+
+
+def abbreviations(text: str, world: Mapping[str, int]) -> list[re.Match]:
+    """The state and province abbreviations in text, in text order: "name" after a comma, else "dotted"."""
+    patterns = _abbreviation_patterns(world)
+    if patterns is None:
+        return []
+    comma, dotted = patterns
+    after_name = _scan(comma, text, lambda i: i > 0 and text[i - 1] in _ASCII_LETTERS)
+    taken = [(m.start(), m.end()) for m in after_name]
+
+    def free(i: int) -> bool:  # not after a word, a dot or a year ("500 B.C."), nor inside ", B.C." found above
+        return text[i].isupper() and not (i and (text[i - 1].isalnum() or text[i - 1] in "_.")) \
+            and not (i > 1 and text[i - 1] == " " and text[i - 2].isdecimal()) \
+            and not any(s <= i < e for s, e in taken)
+
+    return sorted(after_name + _scan(dotted, text, free), key=lambda m: m.start())
+
+
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 @lru_cache(maxsize=1)
@@ -185,9 +222,8 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
     found: list[Candidate] = []
     world = world if world is not None else _NO_WORLD
     automaton = _automaton(gazetteer, world)
-    abbreviations = _abbreviations(world)
-    abbreviated = list(abbreviations.finditer(text)) if abbreviations is not None else []
-    located = {m.start() for m in abbreviated if m.group("name")}  # where ", Ky." follows a name
+    abbreviated = abbreviations(text, world)
+    located = {m.start() for m in abbreviated if "name" in m.re.groupindex}  # where ", Ky." follows a name
     if len(automaton):
         for end_f, (matched, key, source) in automaton.iter(folded):
             start_f = end_f - len(matched) + 1
@@ -209,7 +245,7 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
                 continue
             found.append(Candidate(start, end, span, key, source == "curated"))
     for m in abbreviated:
-        group = "name" if m.group("name") else "dotted"
+        group = "name" if "name" in m.re.groupindex else "dotted"
         start, end = m.span(group)
         found.append(Candidate(start, end, m.group(group), world.abbreviations[m.group(group)], False, "region"))
     for trigger, pattern in LOCATIVE:

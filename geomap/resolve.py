@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from geopy.geocoders.base import Geocoder
 
@@ -30,8 +31,12 @@ MAX_ROUNDS = 4
 NO_REFERENCE = ("part of a person's name",)
 
 
+@lru_cache(maxsize=65536)
 def with_region(place: Place) -> Place:
-    """Fill in admin-1 region (as Natural Earth spells it) and country by point-in-polygon."""
+    """Fill in admin-1 region (as Natural Earth spells it) and country by point-in-polygon.
+
+    Remembered: a corpus names the same places again and again (and its cached readings then share them).
+    """
     if place.kind == "continent":
         return place
     found = region_index().locate(place.lat, place.lon, tolerance_deg=0.05)
