@@ -19,10 +19,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
-import ahocorasick
-
 from geomap.errors import InputError
-from geomap.gazetteer import Gazetteer
+from geomap.gazetteer import Gazetteer, names_automaton
 from geomap.model import Article, Claim, Mention, Place
 from geomap.textnorm import fold_with_map
 
@@ -114,19 +112,9 @@ def load_gazetteer(path: Path, loader: Callable[[Path], Gazetteer]) -> Gazetteer
 # --- what each article yielded -------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=8)
-def _names_automaton(gazetteer: Gazetteer) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for key in gazetteer.names:
-        automaton.add_word(key, key)
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton
-
-
 def gazetteer_names_in(text: str, gazetteer: Gazetteer) -> list[str]:
     """Every gazetteer name (folded) that occurs in the text, word boundaries or not: a superset of what matches."""
-    automaton = _names_automaton(gazetteer)
+    automaton = names_automaton(gazetteer)
     if not len(automaton):
         return []
     return sorted({key for _, key in automaton.iter(fold_with_map(text)[0])})

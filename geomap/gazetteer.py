@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
 import yaml
 
 from geomap.errors import ConfigError
@@ -172,6 +174,17 @@ class Gazetteer:
 
     def lookup(self, folded: str) -> list[Place]:
         return [self.entries[i].place for i in self.names.get(folded, ())]
+
+
+@lru_cache(maxsize=8)
+def names_automaton(gazetteer: Gazetteer) -> ahocorasick.Automaton:
+    """Every folded name of the gazetteer (the value: the name), to find them all in one pass over a folded text."""
+    automaton = ahocorasick.Automaton()
+    for key in gazetteer.names:
+        automaton.add_word(key, key)
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
 
 
 def load(path: Path | str) -> Gazetteer:

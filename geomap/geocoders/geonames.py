@@ -149,8 +149,10 @@ class OfflineGeoNames(OfflineGeocoder):
         surely a place. Derived from the index once and cached beside it.
         """
         if self.rows is load_index()[0]:
-            return pickled(_index_path(f"world-names-{min_population}"), lambda: self._matchable(min_population),
-                           "the GeoNames names looked for in every text")
+            path = _index_path(f"world-names-{min_population}")
+            world = pickled(path, lambda: self._matchable(min_population), "the GeoNames names looked for in every text")
+            world.origin = path.stem
+            return world
         return self._matchable(min_population)
 
     def _matchable(self, min_population: int) -> WorldNames:
@@ -214,9 +216,12 @@ class WorldNames(dict):
 
     It also carries the demonyms ("Syrian" -> syria) and state abbreviations ("Ky." -> kentucky) that name a
     place without being one. Hashed by identity, so a recognizer can cache its automaton per instance.
+    ``origin`` names the cached file it came from ("" if made on the spot): what a matcher built from it can be
+    cached under.
     """
 
     __hash__ = object.__hash__
+    origin = ""
 
     def __init__(self, names: dict[str, int] | None = None, demonyms: dict[str, str] | None = None,
                  abbreviations: dict[str, str] | None = None) -> None:
