@@ -26,6 +26,18 @@ def _fold_char(c: str) -> str:
 
 def fold(text: str) -> str:
     """Case, diacritics, apostrophes and hyphens folded; whitespace collapsed."""
+    return _fold_name(text) if len(text) <= NAME_LENGTH else _fold(text)
+
+
+NAME_LENGTH = 64  # names and other short strings are folded again and again: their folds are remembered
+
+
+@lru_cache(maxsize=65536)
+def _fold_name(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     marked = _register(text)
     if marked is None:
         return _fold_with_map_chars(text)[0].strip()
