@@ -26,7 +26,7 @@ from geomap.online import OnlineLookup
 from geomap.recognize import recognize
 from geomap.regions import region_index
 from geomap.resolve import resolve
-from geomap.syndication import find_duplicates
+from geomap.syndication import copies
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def assemble(found: Found, res: Resources, engine: Engine = Engine()) -> Corpus:
     extractions = extract_all(articles, res, engine)
     if res.online is not None:
         res.online.report()
-    duplicates = find_duplicates(articles)
+    duplicates = copies(articles, engine.jobs, engine.cache_dir)
     clusters = cluster_claims(extractions, duplicates)
     log.info("%d claim cluster(s) across articles, %d with disagreements", len(clusters),
              sum(1 for c in clusters if c.disagreements))

@@ -1,19 +1,42 @@
-"""Recognise syndicated copies: the same story under several outlets is one story on the map."""
+"""Recognise syndicated copies: the same story under several outlets is one story on the map.
+
+A later article is a copy when at least THRESHOLD of the smaller article's word 5-gram shingles are also in
+the earlier one; it points at the earliest such original that is not itself a copy. Finding those pairs is an
+all-pairs set-similarity join, and template-heavy corpora (wire copy, press releases, generated text) make
+most articles share hundreds of shingles with hundreds of others, so the join filters before it compares:
+
+* prefix filter: the pair must share one of the smaller article's rarest ``n - need + 1`` shingles;
+* count filter: shared prefix shingles + the smaller's shingles outside its prefix that the other can hold
+  must reach ``need``; the most common shingles are compared exactly as bit sets, the rest are counted as
+  possible;
+* only the pairs left are intersected.
+
+All of it runs over numpy arrays (posting lists sorted once), so it costs a few array passes over the
+shingle postings, not a Python step per pair. Each article's shingles (its ``signature``) are computed in
+worker processes and kept in the article cache, so a warm build only loads them.
+"""
 
 from __future__ import annotations
 
-import math
+import logging
 import re
+import time
 import zlib
-from collections import Counter
-from itertools import chain
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
+from geomap import cache, parallel
 from geomap.model import Article
 from geomap.textnorm import fold
 
+log = logging.getLogger(__name__)
 SHINGLE = 5
 THRESHOLD = 0.5  # share of the smaller article's shingles found in the other
+COMMON = 256  # the most frequent shingles, compared exactly as bit sets in the count filter (a multiple of 64)
+BUDGET = 1 << 21  # prefix hits generated at once, and BINS pair counters: they bound memory, not the answer
+BINS = 1 << 22
 
 
 def shingles(text: str) -> set[int]:
@@ -21,48 +44,187 @@ def shingles(text: str) -> set[int]:
     return {zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(max(0, len(words) - SHINGLE + 1))}
 
 
+def signature(text: str) -> bytes:
+    """The text's shingles as sorted little-endian uint32: all the join needs of an article, and small to cache."""
+    return np.array(sorted(shingles(text)), dtype="<u4").tobytes()
+
+
+def signatures(articles: Sequence[Article], jobs: int = 1, cache_dir: Path | None = None) -> list[bytes]:
+    """Every article's ``signature``, from the article cache where it holds them, else computed in ``jobs`` processes.
+
+    Keyed by the text alone (and the code), so a file that is renamed or re-dated keeps its entry.
+    """
+    store = cache.ArticleCache(cache_dir) if cache_dir else None
+    try:
+        keys = [cache.digest("shingles", cache.code_version(), a.text) for a in articles]
+        known = store.get_many(keys) if store else {}
+        todo = {k: a.text for k, a in zip(keys, articles, strict=True) if k not in known}
+        if todo:
+            fresh = parallel.map_processes(signature, list(todo.values()), jobs,
+                                           parallel.Progress(len(todo), "shingle sets"))
+            known.update(zip(todo, fresh, strict=True))
+            if store:
+                store.put_many(zip(todo, fresh, strict=True))
+    finally:
+        if store:
+            store.close()
+    return [known[k] for k in keys]
+
+
 def _order(a: Article) -> tuple:
     return (a.published or "9999", a.path)
 
 
-def _prefix(ranked: list[int]) -> list[int]:
-    """The rarest shingles of which a copy must share at least one (prefix filtering).
+def _need(n: np.ndarray) -> np.ndarray:
+    """The fewest shared shingles that make a copy of an article with ``n`` shingles: least k with k / n >= THRESHOLD.
 
-    Sharing ``k = THRESHOLD * n`` of ``n`` shingles means sharing one of the first ``n - k + 1`` in any fixed
-    order; rarest first keeps boilerplate that every article carries out of the prefixes. ``k`` is rounded
-    down generously, so the prefix can only be longer than needed, never shorter.
+    Compared as ``shared / n >= THRESHOLD`` in floating point, as the definition reads, so rounding cannot
+    put the filters and the final test on different sides of the line.
     """
-    need = max(1, math.floor(THRESHOLD * len(ranked)) - 1)
-    return ranked[:len(ranked) - need + 1]
+    k = np.ceil(THRESHOLD * n).astype(np.int64)
+    k = np.where((k - 1) / n >= THRESHOLD, k - 1, k)
+    return np.where(k / n < THRESHOLD, k + 1, k)
 
 
-def find_duplicates(articles: list[Article]) -> dict[str, str]:
+def _similar_pairs(sigs: list[np.ndarray]) -> list[tuple[int, int]]:
+    """Every (i, j), i < j, whose shingle sets share at least THRESHOLD of the smaller one's: the exact join."""
+    sizes = np.array([len(s) for s in sigs], dtype=np.int64)
+    members = np.flatnonzero(sizes)  # an article without shingles is nobody's copy
+    members = members[np.argsort(sizes[members], kind="stable")]  # smallest first
+    count = len(members)
+    if count < 2:
+        return []
+    n = sizes[members]
+    need = _need(n)
+    offsets = np.concatenate(([0], np.cumsum(n)))
+    owner = np.repeat(np.arange(count, dtype=np.int32), n)
+
+    # Posting lists: entries grouped by shingle, owners ascending (smaller articles first) inside a group.
+    flat = np.concatenate([sigs[m] for m in members])
+    post = np.argsort(flat, kind="stable")
+    value = flat[post]
+    del flat
+    first = np.empty(len(value), dtype=bool)
+    first[0], first[1:] = True, value[1:] != value[:-1]
+    del value
+    starts = np.flatnonzero(first)
+    del first
+    df = np.diff(np.append(starts, len(post)))
+    group = np.repeat(np.arange(len(df), dtype=np.int32), df)
+    rank = np.empty(len(df), dtype=np.int32)  # rarest first: one fixed order for every article
+    rank[np.argsort(df, kind="stable")] = np.arange(len(df), dtype=np.int32)
+    entry_rank = np.empty(len(post), dtype=np.int32)
+    entry_rank[post] = rank[group]
+    entry_at = np.empty(len(post), dtype=np.int32)  # where each entry sits in the posting lists
+    entry_at[post] = np.arange(len(post), dtype=np.int32)
+    later = np.empty(len(post), dtype=np.int32)  # entries of larger articles after it in its posting list
+    later[post] = (starts + df).astype(np.int32)[group] - np.arange(1, len(post) + 1, dtype=np.int32)
+    posted_owner = owner[post]
+    del post, group, rank, starts
+
+    # Prefix: each article's rarest n - need + 1 shingles; a copy shares one of them (else at most need - 1).
+    prefix_len = n - need + 1
+    in_prefix = np.ones(len(owner), dtype=bool)
+    for a in np.flatnonzero(prefix_len < n).tolist():
+        ranks = entry_rank[offsets[a]:offsets[a + 1]]
+        cut = np.partition(ranks, prefix_len[a] - 1)[prefix_len[a] - 1]
+        in_prefix[offsets[a]:offsets[a + 1]] = ranks <= cut
+    # Count filter past the prefix: common shingles compared as bit sets, the others counted as if shared.
+    common = entry_rank >= len(df) - COMMON
+    column = entry_rank[common] - (len(df) - COMMON)
+    has = np.zeros((count, COMMON), dtype=bool)
+    has[owner[common], column] = True
+    rest = np.zeros((count, COMMON), dtype=bool)
+    past = ~in_prefix[common]
+    rest[owner[common][past], column[past]] = True
+    has, rest = (np.packbits(b, axis=1, bitorder="little").view(np.uint64) for b in (has, rest))
+    uncommon_rest = np.bincount(owner[~common & ~in_prefix], minlength=count)
+    del entry_rank, common, column, past
+
+    # Candidates: for each prefix entry, the larger articles after it in its posting list, counted per pair.
+    probes = np.flatnonzero(in_prefix & (later > 0))
+    probe_owner, probe_at, probe_later = owner[probes], entry_at[probes], later[probes]
+    del in_prefix, later, entry_at, owner
+    per_owner = np.bincount(probe_owner, weights=probe_later, minlength=count).cumsum()
+    rows = max(1, BINS // count)
+    survivors: list[tuple[np.ndarray, np.ndarray]] = []
+    a0, hits, pairs = 0, 0, 0
+    while a0 < count:
+        done = per_owner[a0 - 1] if a0 else 0
+        a1 = min(a0 + rows, max(a0 + 1, int(np.searchsorted(per_owner, done + BUDGET, side="right"))))
+        lo, hi = np.searchsorted(probe_owner, [a0, a1])
+        take = probe_later[lo:hi]
+        total = int(take.sum())
+        if total:
+            row = np.repeat((probe_owner[lo:hi] - a0).astype(np.int64), take)
+            at = np.repeat(probe_at[lo:hi] + 1 - (np.cumsum(take) - take), take) + np.arange(total)
+            shared = np.bincount(row * count + posted_owner[at], minlength=(a1 - a0) * count)
+            del row, at
+            key = np.flatnonzero(shared)
+            shared = shared[key]
+            small, big = key // count + a0, key % count
+            bound = shared + uncommon_rest[small] + np.bitwise_count(rest[small] & has[big]).sum(axis=1)
+            keep = bound >= need[small]
+            survivors.append((small[keep], big[keep]))
+            hits, pairs = hits + total, pairs + len(key)
+        a0 = a1
+    out = []
+    checked = 0
+    for small, big in survivors:
+        for s, b in zip(small.tolist(), big.tolist(), strict=True):
+            checked += 1
+            i, j = members[s], members[b]
+            shared = len(np.intersect1d(sigs[i], sigs[j], assume_unique=True))
+            if shared / n[s] >= THRESHOLD:
+                out.append((min(i, j), max(i, j)))
+    log.debug("syndication join: %d prefix hits, %d candidate pairs, %d compared, %d similar", hits, pairs, checked,
+              len(out))
+    return out
+
+
+def find_duplicates(articles: list[Article], sigs: Sequence[bytes] | None = None) -> dict[str, str]:
     """Article id -> file name of the earlier copy, for every later copy of a story.
 
-    Containment over word 5-grams ignores boilerplate that only one copy carries. Candidates come from two
-    inverted indexes (every earlier article's prefix, probed with all of this one's shingles; all of every
-    earlier article's shingles, probed with this one's prefix), so 10,000 articles that share boilerplate
-    do not cost 50 million set intersections; each candidate is then checked exactly.
+    ``sigs`` are the articles' ``signatures`` in the same order (computed here when not given). Containment
+    over word 5-grams ignores boilerplate that only one copy carries.
     """
-    ordered = sorted(articles, key=_order)
-    sets = [shingles(a.text) for a in ordered]
-    df = Counter(chain.from_iterable(sets))
-    ranked = [sorted(s, key=lambda h: (df[h], h)) for s in sets]
-    prefix_index: dict[int, list[int]] = {}
-    full_index: dict[int, list[int]] = {}
+    started = time.perf_counter()
+    if sigs is None:
+        sigs = [signature(a.text) for a in articles]
+    order = sorted(range(len(articles)), key=lambda k: _order(articles[k]))
+    ordered = [articles[k] for k in order]
+    earlier: dict[int, list[int]] = {}
+    for i, j in _similar_pairs([np.frombuffer(sigs[k], dtype="<u4") for k in order]):
+        earlier.setdefault(j, []).append(i)
     result: dict[str, str] = {}
-    for i, later in enumerate(ordered):
-        prefix = _prefix(ranked[i])
-        candidates = {j for h in ranked[i] for j in prefix_index.get(h, ())}
-        candidates.update(j for h in prefix for j in full_index.get(h, ()))
-        for j in sorted(candidates):  # the earliest copy that is not itself a copy
-            earlier = ordered[j]
-            small = min(len(sets[i]), len(sets[j]))
-            if earlier.id not in result and len(sets[i] & sets[j]) / small >= THRESHOLD:
-                result[later.id] = Path(earlier.path).name
-                break
-        for h in prefix:
-            prefix_index.setdefault(h, []).append(i)
-        for h in ranked[i]:
-            full_index.setdefault(h, []).append(i)
+    for j in sorted(earlier):  # the earliest copy that is not itself a copy
+        original = next((i for i in sorted(earlier[j]) if ordered[i].id not in result), None)
+        if original is not None:
+            result[ordered[j].id] = Path(ordered[original].path).name
+    log.info("%d syndicated cop%s among %d articles (%.1fs)", len(result), "y" if len(result) == 1 else "ies",
+             len(articles), time.perf_counter() - started)
     return result
+
+
+def copies(articles: list[Article], jobs: int = 1, cache_dir: Path | None = None) -> dict[str, str]:
+    """``find_duplicates`` for a build: signatures from the workers or the article cache, and the answer itself
+    cached under a hash of all it depends on (ids, paths, dates, shingles, code), so a rebuild of an unchanged
+    corpus does not join again.
+    """
+    sigs = signatures(articles, jobs, cache_dir)
+    if not cache_dir:
+        return find_duplicates(articles, sigs)
+    parts = (part for a, sig in zip(articles, sigs, strict=True) for part in (repr((a.id, a.path, a.published)), sig))
+    key = cache.digest("copies", cache.code_version(), *parts)
+    store = cache.ArticleCache(cache_dir)
+    try:
+        known = store.get_many([key]).get(key)
+        if known is None:
+            known = find_duplicates(articles, sigs)
+            store.put_many([(key, known)])
+        else:
+            log.info("syndicated copies unchanged since the last build (%d)", len(known))
+    finally:
+        store.close()
+    return known
+

@@ -90,5 +90,6 @@ def test_ten_thousand_files_are_read_with_progress(tmp_path, resources, geomap_l
     progress = [r.getMessage() for r in geomap_log.records if r.levelno == logging.INFO]
     read = [re.sub(r" \(.*", "", m) for m in progress if m.startswith("read ")]
     assert read == [f"read {n * 1000}/10000 files" for n in range(1, 11)]
-    extracted = [m for m in progress if m.startswith("extracted ")]
+    extracted = [m for m in progress if re.match(r"extracted \d+/\d+ articles", m)]
     assert len(extracted) == 100 and extracted[-1].startswith("extracted 10000/10000 articles")
+    assert sum(m.startswith("extracted 10000/10000 shingle sets") for m in progress) == 1

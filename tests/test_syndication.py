@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from geomap import syndication
 from geomap.model import Article
-from geomap.syndication import THRESHOLD, _order, find_duplicates, shingles
+from geomap.syndication import THRESHOLD, _order, copies, find_duplicates, shingles, signature, signatures
 
 WORDS = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta"]
 
@@ -31,6 +35,13 @@ def every_pair(articles: list[Article]) -> dict[str, str]:
 stories = st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join)
 
 
+def tiny_batches(mp: pytest.MonkeyPatch) -> None:
+    """Batches and bit sets small enough that a few articles span many of each (the join must not notice)."""
+    mp.setattr(syndication, "BUDGET", 40)
+    mp.setattr(syndication, "BINS", 900)
+    mp.setattr(syndication, "COMMON", 64)
+
+
 @settings(max_examples=300, deadline=None)
 @given(bases=st.lists(stories, min_size=1, max_size=4), picks=st.lists(
     st.tuples(st.integers(0, 3), st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), st.integers(0, 200),
@@ -40,7 +51,11 @@ def test_indexed_search_equals_comparing_every_pair(bases, picks):
     for n, (base, extra, cut, published) in enumerate(picks):
         text = (bases[base % len(bases)] + " " + extra)[:cut]  # copies, copies with additions, cut copies
         articles.append(Article(id=f"a{n}", path=f"folder/a{n}.txt", text=text, published=published))
-    assert find_duplicates(articles) == every_pair(articles)
+    expected = every_pair(articles)
+    assert find_duplicates(articles) == expected
+    with pytest.MonkeyPatch.context() as mp:
+        tiny_batches(mp)
+        assert find_duplicates(articles) == expected
 
 
 def test_boilerplate_shared_by_every_article_does_not_make_copies():
@@ -50,3 +65,81 @@ def test_boilerplate_shared_by_every_article_does_not_make_copies():
     copy = Article(id="copy", path="copy.txt", text=articles[7].text)
     assert every_pair([*articles, copy]) == {"copy": "a7.txt"}
     assert find_duplicates([*articles, copy]) == {"copy": "a7.txt"}
+
+
+SENTENCES = ("a car bomb exploded in {p} on {d} may killing {n} civilians",
+             "residents who fled {p} described heavy shelling of the old market",
+             "at least {n} people were killed in an air strike near {p} according to the observatory",
+             "the statement issued on {d} may could not be independently verified",
+             "fighters remain holed up in the town of {p} a spokesman told reporters",
+             "analysts say the fight could last until the end of the year or longer")
+PLACES = ("hawija", "mosul", "raqqa", "tal afar", "kirkuk", "al bab")
+
+
+def template_corpus(count: int, seed: int) -> list[Article]:
+    """Articles made of a few template sentences, as wire copy and generated text are, with copies among them.
+
+    Every article shares most of its shingles with hundreds of others, and copies come whole, cut, padded,
+    or re-dated, so many pairs land near the threshold on both sides.
+    """
+    rng = random.Random(seed)
+    articles: list[Article] = []
+    for k in range(count):
+        published = rng.choice([None, "2017-10-01", "2017-10-02", "2017-10-03"])
+        if articles and rng.random() < 0.2:
+            text = rng.choice(articles).text
+            words = text.split()
+            how = rng.randrange(3)
+            if how == 1:
+                text = " ".join(words[:rng.randint(0, len(words))])
+            elif how == 2:
+                text += " " + " ".join(rng.choice(SENTENCES).format(p=rng.choice(PLACES), d=1, n=2)
+                                       for _ in range(rng.randint(1, 12)))
+        else:
+            text = " ".join(rng.choice(SENTENCES).format(p=rng.choice(PLACES), d=rng.randint(1, 9), n=rng.randint(1, 9))
+                            for _ in range(rng.randint(1, 25)))
+        articles.append(Article(id=f"t{k}", path=f"corpus/t{k}.txt", text=text, published=published))
+    return articles
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_template_heavy_corpus_finds_exactly_what_comparing_every_pair_finds(seed):
+    articles = template_corpus(400, seed)
+    expected = every_pair(articles)
+    assert len(expected) > 40  # copies, and articles that happen to be made of the same sentences
+    assert find_duplicates(articles) == expected
+    with pytest.MonkeyPatch.context() as mp:
+        tiny_batches(mp)
+        assert find_duplicates(articles) == expected
+
+
+def test_signatures_are_computed_in_workers_and_then_read_from_the_article_cache(tmp_path, monkeypatch):
+    articles = template_corpus(60, 4)
+    expected = [signature(a.text) for a in articles]
+    assert signatures(articles, jobs=2, cache_dir=tmp_path) == expected
+    assert (tmp_path / "extractions.sqlite").is_file()
+
+    def not_again(text: str) -> bytes:
+        raise AssertionError("computed again although cached")
+
+    monkeypatch.setattr(syndication, "signature", not_again)
+    assert signatures(articles, jobs=1, cache_dir=tmp_path) == expected
+    assert find_duplicates(articles, expected) == every_pair(articles)
+
+
+def test_signature_is_the_sorted_shingle_set():
+    text = "Mortar rounds hit a school in Hawija and a clinic in Mosul on Monday, officials said."
+    assert np.frombuffer(signature(text), dtype="<u4").tolist() == sorted(shingles(text))
+
+
+def test_a_build_joins_again_only_when_an_input_of_the_answer_changed(tmp_path, monkeypatch):
+    articles = template_corpus(80, 5)
+    expected = every_pair(articles)
+    assert copies(articles, jobs=1, cache_dir=tmp_path) == expected
+    joins = []
+    monkeypatch.setattr(syndication, "find_duplicates", lambda arts, sigs: joins.append(arts) or find_duplicates(arts, sigs))
+    assert copies(articles, jobs=1, cache_dir=tmp_path) == expected and joins == []
+    original = next(a for a in articles if Path(a.path).name in expected.values())
+    redated = [Article(a.id, a.path, a.text, published="2000-01-01") if a is original else a for a in articles]
+    assert copies(redated, jobs=1, cache_dir=tmp_path) == every_pair(redated) and len(joins) == 1
+    assert copies(articles, jobs=1) == expected and len(joins) == 2  # no cache: always joined
