@@ -173,7 +173,7 @@ def _similar_pairs(sigs: list[np.ndarray]) -> list[tuple[int, int]]:
     for small, big in survivors:
         for s, b in zip(small.tolist(), big.tolist(), strict=True):
             checked += 1
-            i, j = members[s], members[b]
+            i, j = int(members[s]), int(members[b])
             shared = len(np.intersect1d(sigs[i], sigs[j], assume_unique=True))
             if shared / n[s] >= THRESHOLD:
                 out.append((min(i, j), max(i, j)))

@@ -57,6 +57,7 @@ def measure(n: int) -> dict:
     from geomap.parallel import default_jobs
     from geomap.pipeline import Engine, Resources, extract_all, gather
     from geomap.site import write_site
+    from geomap.syndication import find_duplicates, signatures
     from geomap.synth import TRUTH, write_corpus
     from geomap.textnorm import fold
 
@@ -77,6 +78,8 @@ def measure(n: int) -> dict:
         jobsn = median_seconds(lambda: extract_all(sample, res, Engine(jobs=out["cores"])), runs)
         base = median_seconds(lambda: [GeoText(a.text) for a in sample], runs)
         out.update(jobs1_aps=len(sample) / jobs1, jobsn_aps=len(sample) / jobsn, baseline_aps=len(sample) / base)
+        sigs = signatures(articles, out["cores"])
+        out["copies_s"] = median_seconds(lambda: find_duplicates(articles, sigs), runs)
 
         engine = Engine(jobs=out["cores"], cache_dir=cache)
         t = time.perf_counter()
@@ -165,17 +168,18 @@ def report(rows: list[dict]) -> None:
           f"resources loaded in {first['load_s']:.2f} s")
     print("per-article stage: median of runs on the first articles (column 'sample x runs'); builds: one run at full N")
     head = (f"{'N':>7} {'sample x runs':>13} {'jobs=1 art/s':>12} {'all cores':>10} {'geotext art/s':>13} "
-            f"{'ratio':>6} {'cold s':>7} {'warm s':>7} {'forced s':>8} {'touch 1 s':>9} {'site s':>7} {'site MB':>8} "
-            f"{'RSS MB':>7} {'worker MB':>9} {'recall':>6} {'prec':>5} {'geotext R/P':>11}")
+            f"{'ratio':>6} {'copies s':>8} {'cold s':>7} {'warm s':>7} {'forced s':>8} {'touch 1 s':>9} {'site s':>7} "
+            f"{'site MB':>8} {'RSS MB':>7} {'worker MB':>9} {'recall':>6} {'prec':>5} {'geotext R/P':>11}")
     print(head)
     for r in rows:
         print(f"{r['n']:>7,} {str(r['sample']) + ' x ' + str(r['runs']):>13} {r['jobs1_aps']:>12.0f} "
               f"{r['jobsn_aps']:>10.0f} {r['baseline_aps']:>13.0f} {r['jobs1_aps'] / r['baseline_aps']:>6.2f} "
-              f"{r['cold_s']:>7.1f} {r['warm_s']:>7.1f} {r['forced_s']:>8.1f} {r['touch_s']:>9.1f} {r['site_s']:>7.1f} "
-              f"{r['site_mb']:>8.1f} "
-              f"{r['rss_mb']:>7.0f} {r['worker_rss_mb']:>9.0f} {r['recall']:>6.3f} {r['precision']:>5.3f} "
+              f"{r['copies_s']:>8.2f} {r['cold_s']:>7.1f} {r['warm_s']:>7.1f} {r['forced_s']:>8.1f} {r['touch_s']:>9.1f} "
+              f"{r['site_s']:>7.1f} {r['site_mb']:>8.1f} {r['rss_mb']:>7.0f} {r['worker_rss_mb']:>9.0f} "
+              f"{r['recall']:>6.3f} {r['precision']:>5.3f} "
               f"{r['baseline_recall']:>5.3f}/{r['baseline_precision']:.3f}")
-    print("ratio = geomap jobs=1 art/s / geotext art/s on the same texts; cold = empty article cache; "
+    print("ratio = geomap jobs=1 art/s / geotext art/s on the same texts; copies = finding syndicated copies among "
+          "all N (shingle sets given; medians as the sample); cold = empty article cache; "
           "warm, forced, touch 1 = `geomap build` run again (interpreter start included) with nothing changed, "
           "with --force (every article from the cache, every page rendered again), and after editing one article; "
           "site = writing the site alone; RSS = the main process during the cold build")
