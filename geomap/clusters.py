@@ -23,9 +23,9 @@ Rules (the numbers are module constants, documented where they are defined):
 from __future__ import annotations
 
 import calendar
-import heapq
+import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -76,6 +76,8 @@ class _Node:
     place: Place
     outlet: str  # the article's outlet, or its id when the outlet is unknown
     window: tuple[date, date] | None
+    spot: int  # the place's number in ``_Places``: comparisons look places up instead of redoing geometry
+    days: tuple[int, int] | None  # ``window`` as day ordinals, cheaper to compare
 
     @property
     def order(self) -> tuple:
@@ -95,7 +97,8 @@ def date_window(when: str | None, precision: str | None) -> tuple[date, date] | 
     return d - slack, d + slack
 
 
-def dates_compatible(a: tuple[date, date] | None, b: tuple[date, date] | None) -> bool:
+def dates_compatible(a: tuple[date, date] | tuple[int, int] | None, b: tuple[date, date] | tuple[int, int] | None) -> bool:
+    """Whether two windows (dates, or day ordinals) share a day; an undated claim is compatible with any."""
     return a is None or b is None or (a[0] <= b[1] and b[0] <= a[1])
 
 
@@ -127,94 +130,153 @@ def same_place(a: Place, b: Place) -> bool:
     return contains(a, b) or contains(b, a)
 
 
-@dataclass
-class _Group:
-    """A cluster being built: what a newcomer must fit, kept so that fitting costs no pass over the members."""
-
-    nodes: list[_Node]
-    places: dict[str, Place]  # the members' distinct places
-    claims: set[tuple[str, int]]  # (article, index): a claim joins once
-    window: tuple[date, date] | None  # the days every dated member's window shares
-
-    @classmethod
-    def of(cls, node: _Node) -> _Group:
-        return cls([node], {node.place.id: node.place}, {(node.ref.article, node.ref.index)}, node.window)
-
-    def fits(self, node: _Node) -> bool:
-        """Complete linkage: compatible with every member (same event is the caller's index)."""
-        return (node.ref.article, node.ref.index) not in self.claims and dates_compatible(self.window, node.window) \
-            and all(same_place(node.place, p) for p in self.places.values())
-
-    def add(self, node: _Node) -> None:
-        self.nodes.append(node)
-        self.places.setdefault(node.place.id, node.place)
-        self.claims.add((node.ref.article, node.ref.index))
-        if node.window is not None:
-            # Intervals that pairwise overlap share one interval (Helly), so one window stands for them all.
-            w = self.window
-            self.window = node.window if w is None else (max(w[0], node.window[0]), min(w[1], node.window[1]))
+# Index cells are this many degrees of longitude and latitude; an area or line looks for the places in the cells
+# its bounding box touches (or among every place, when that is more than _MAX_CELLS cells).
+_CELL_DEGREES = 1.0
+_MAX_CELLS = 400
 
 
-def _filed(place: Place) -> list[tuple[str, str]]:
-    """Index keys a group is filed under, by its first member's place."""
-    keys = [("id", place.id)]
+def _cell(lon: float, lat: float) -> tuple[str, int, int]:
+    return "cell", math.floor(lon / _CELL_DEGREES), math.floor(lat / _CELL_DEGREES)
+
+
+def _filed(place: Place) -> list[tuple]:
+    """Keys a place is filed under, so that every place it can be the same place as finds it (see ``_sought``)."""
+    keys: list[tuple] = [("id", place.id), ("all",), _cell(place.lon, place.lat)]
     if place.region and place.kind != "country":
         keys.append(("in", place.region))  # found by a claim about its region
         if place.kind == "region":
             keys.append(("region", place.region))  # found by a claim about a place inside it
     if _shape(place) is not None:
-        keys.append(("shape", ""))
+        keys.append(("shape",))  # found by every place: it may cover any of them
     return keys
 
 
-def _sought(place: Place) -> list[tuple[str, str]]:
-    """Index keys to look under: only these groups' first members can be, contain or lie inside ``place``."""
-    keys = [("id", place.id), ("shape", "")]
+def _sought(place: Place) -> list[tuple]:
+    """Keys to look under: only places filed there can be, contain or lie inside ``place`` (``same_place``)."""
+    keys: list[tuple] = [("id", place.id), ("shape",)]
     if place.region and place.kind != "country":
-        keys.append(("in", place.region) if place.kind == "region" else ("region", place.region))
+        keys.append(("region", place.region))
+        if place.kind == "region":
+            keys.append(("in", place.region))
+    shape = _shape(place)
+    if shape is not None:
+        # What an area covers, or a line passes within LINE_KM of, lies in its bounding box widened by that much.
+        margin = (LINE_KM / _KM_PER_DEGREE if place.geometry == "line" else 0.0) + 1e-9
+        x0, y0, x1, y1 = shape.bounds
+        (_, i0, j0), (_, i1, j1) = _cell(x0 - margin, y0 - margin), _cell(x1 + margin, y1 + margin)
+        if (i1 - i0 + 1) * (j1 - j0 + 1) > _MAX_CELLS:
+            keys.append(("all",))
+        else:
+            keys += [("cell", i, j) for i in range(i0, i1 + 1) for j in range(j0, j1 + 1)]
     return keys
 
 
-_BUCKET_DAYS = 32
+class _Places:
+    """The corpus' distinct places, numbered, and for each the places it is the same place as.
 
-
-def _buckets(window: tuple[date, date]) -> range:
-    return range(window[0].toordinal() // _BUCKET_DAYS, window[1].toordinal() // _BUCKET_DAYS + 1)
-
-
-class _Index:
-    """The groups a newcomer could fit, in creation order, without trying every group of the corpus.
-
-    A group fits only if its first member does, so groups are filed under their first member's event, place
-    keys and date buckets (its window only narrows later). A dated newcomer looks in its own buckets and among
-    undated groups; an undated one in every bucket; one with a shape (area, line) anywhere for its event.
+    ``same_place`` is geometry for areas and lines; asking it once per pair of distinct places that can match
+    (found through ``_filed``/``_sought`` keys), not once per pair of claims, keeps clustering linear in the claims.
     """
 
     def __init__(self) -> None:
-        self.slots: dict[tuple, list[int]] = {}
+        self.all: list[Place] = []
+        self.near: list[frozenset[int]] = []  # by number: the numbers of the places it is the same place as
+        self._numbers: dict[Place, int] = {}
+        self._seen: dict[int, tuple[Place, int]] = {}  # by object id, keeping the object alive so the id stays its own
+
+    def number(self, place: Place) -> int:
+        seen = self._seen.get(id(place))
+        if seen is not None:
+            return seen[1]
+        n = self._numbers.setdefault(place, len(self.all))
+        if n == len(self.all):
+            self.all.append(place)
+        self._seen[id(place)] = (place, n)
+        return n
+
+    def link(self) -> None:
+        """Fill ``near``, once every place is numbered."""
+        filed: dict[tuple, list[int]] = {}
+        for n, place in enumerate(self.all):
+            for key in _filed(place):
+                filed.setdefault(key, []).append(n)
+        self.near = []
+        for place in self.all:
+            found = {m for key in _sought(place) for m in filed.get(key, ())}
+            self.near.append(frozenset(m for m in found if same_place(place, self.all[m])))
+
+
+@dataclass
+class _Group:
+    """A cluster being built: what a newcomer must fit, kept so that fitting costs no pass over the members."""
+
+    nodes: list[_Node]
+    places: dict[str, int]  # the members' distinct place ids, with the number of the first place of each
+    claims: set[tuple[str, int]]  # (article, index): a claim joins once
+    days: tuple[int, int] | None  # the days (ordinals) every dated member's window shares
+
+    @classmethod
+    def of(cls, node: _Node) -> _Group:
+        return cls([node], {node.place.id: node.spot}, {(node.ref.article, node.ref.index)}, node.days)
+
+    def fits(self, node: _Node, near: frozenset[int]) -> bool:
+        """Complete linkage: compatible with every member (same event is the caller's index); ``near`` is
+        the numbers of the places that are the same place as the node's."""
+        return (node.ref.article, node.ref.index) not in self.claims and dates_compatible(self.days, node.days) \
+            and near.issuperset(self.places.values())
+
+    def add(self, node: _Node) -> None:
+        self.nodes.append(node)
+        self.places.setdefault(node.place.id, node.spot)
+        self.claims.add((node.ref.article, node.ref.index))
+        if node.days is not None:
+            # Intervals that pairwise overlap share one interval (Helly), so one window stands for them all.
+            w = self.days
+            self.days = node.days if w is None else (max(w[0], node.days[0]), min(w[1], node.days[1]))
+
+
+_BUCKET_DAYS = 8
+
+
+def _buckets(days: tuple[int, int]) -> range:
+    return range(days[0] // _BUCKET_DAYS, days[1] // _BUCKET_DAYS + 1)
+
+
+class _Index:
+    """The groups a newcomer could fit, without trying groups it cannot.
+
+    A group fits only if its first member does (later members only narrow what fits), so groups are filed
+    under their first member's event, place and date buckets; a newcomer looks under the places that are the same
+    place as its own and the buckets its window touches, plus undated groups; an undated newcomer in every bucket.
+    """
+
+    def __init__(self, places: _Places) -> None:
+        self.near = places.near
+        self.slots: dict[tuple[str, int], dict[object, list[int]]] = {}
 
     def add(self, n: int, node: _Node) -> None:
-        event, w = node.claim.event, node.window
-        buckets = [None] if w is None else _buckets(w)
-        files = [(event, "every")]
-        for key in _filed(node.place):
-            files += [(event, *key, "every"), *((event, *key, b) for b in buckets)]
-        for f in files:
-            self.slots.setdefault(f, []).append(n)
+        slot = self.slots.setdefault((node.claim.event, node.spot), {})
+        for b in ("every", *([None] if node.days is None else _buckets(node.days))):
+            slot.setdefault(b, []).append(n)
 
-    def candidates(self, node: _Node) -> Iterator[int]:
-        event, w = node.claim.event, node.window
-        if _shape(node.place) is not None:
-            files = [(event, "every")]
-        else:
-            keys = _sought(node.place)
-            buckets = ["every"] if w is None else [None, *_buckets(w)]
-            files = [(event, *key, b) for key in keys for b in buckets]
-        last = -1
-        for g in heapq.merge(*(self.slots.get(f, ()) for f in files)):
-            if g != last:
-                yield g
-                last = g
+    def first_fit(self, node: _Node, groups: list[_Group]) -> int | None:
+        """The earliest group the node fits: each list is in creation order, so each is read up to its first fit."""
+        best: int | None = None
+        near, event = self.near[node.spot], node.claim.event
+        seek = ("every",) if node.days is None else (None, *_buckets(node.days))
+        for spot in near:
+            slot = self.slots.get((event, spot))
+            if slot is None:
+                continue
+            for b in seek:
+                for g in slot.get(b, ()):
+                    if best is not None and g >= best:
+                        break
+                    if groups[g].fits(node, near):
+                        best = g
+                        break
+        return best
 
 
 def counts_disagree(a: float, b: float) -> bool:
@@ -269,7 +331,7 @@ def disagreements(nodes: list[_Node]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _nodes(extractions: Iterable[Extraction], duplicates: Mapping[str, str]) -> list[_Node]:
+def _nodes(extractions: Iterable[Extraction], duplicates: Mapping[str, str], numbers: _Places) -> list[_Node]:
     nodes = []
     for x in extractions:
         a = x.article
@@ -282,8 +344,10 @@ def _nodes(extractions: Iterable[Extraction], duplicates: Mapping[str, str]) -> 
             for k, pid in enumerate(claim.places):
                 if (claim.roles[k] if k < len(claim.roles) else "site") != "site" or pid not in places:
                     continue
-                nodes.append(_Node(ClaimRef(a.id, index, pid), claim, places[pid], a.outlet or a.id,
-                                   date_window(claim.date, claim.time_precision)))
+                window = date_window(claim.date, claim.time_precision)
+                nodes.append(_Node(ClaimRef(a.id, index, pid), claim, places[pid], a.outlet or a.id, window,
+                                   numbers.number(places[pid]),
+                                   window and (window[0].toordinal(), window[1].toordinal())))
     return sorted(nodes, key=lambda n: n.order)
 
 
@@ -295,10 +359,13 @@ def _main_place(nodes: list[_Node]) -> str:
 
 def cluster_claims(extractions: Iterable[Extraction], duplicates: Mapping[str, str]) -> tuple[ClaimCluster, ...]:
     """Group the corpus' claims across articles; ``duplicates`` maps a syndicated copy's id to its original."""
+    places = _Places()
+    nodes = _nodes(extractions, duplicates, places)
+    places.link()
     groups: list[_Group] = []
-    index = _Index()
-    for node in _nodes(extractions, duplicates):
-        home = next((g for g in index.candidates(node) if groups[g].fits(node)), None)
+    index = _Index(places)
+    for node in nodes:
+        home = index.first_fit(node, groups)
         if home is None:
             index.add(len(groups), node)
             groups.append(_Group.of(node))

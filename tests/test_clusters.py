@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from geomap.clusters import ClaimCluster, ClaimRef, cluster_claims, contains, date_window, dates_compatible, same_place
+from geomap.clusters import (
+    COMPARED_KINDS,
+    ClaimCluster,
+    ClaimRef,
+    cluster_claims,
+    contains,
+    counts_disagree,
+    date_window,
+    dates_compatible,
+    same_place,
+)
 from geomap.export import cluster_record
 from geomap.model import Article, Claim, Extraction, Mention, Place, Quantity
 from geomap.pipeline import gather
@@ -189,40 +202,95 @@ def test_counts_are_compared_between_articles_only(first, second, flagged):
     assert ("quantities" in c.disagreements) is flagged
 
 
-def brute_force_groups(xs) -> list[list[tuple[str, int, str]]]:
-    """The grouping rule read literally: each claim place, in member order, joins the first group it fits whole."""
+def every_pair_clusters(xs, duplicates) -> list[ClaimCluster]:
+    """The rules read literally, no index: each claim place, in member order, joins the first group whose every
+    member it fits; disagreements compare every pair of claims (and of articles) from different articles."""
     nodes = []
     for x in xs:
+        a = x.article
         for i, c in enumerate(x.claims):
-            for pid, r in zip(c.places, c.roles, strict=True):
-                if r == "site":
-                    order = (c.date is None, c.date or "", x.article.outlet, x.article.id, i, pid)
-                    nodes.append((order, (x.article.id, i, pid), c, x.places[pid]))
+            for k, pid in enumerate(c.places):
+                if a.id not in duplicates and c.event not in ("statement", "other") and pid in x.places and (
+                        c.roles[k] if k < len(c.roles) else "site") == "site":
+                    order = (c.date is None, c.date or "", a.outlet or a.id, a.id, i, pid)
+                    nodes.append((order, ClaimRef(a.id, i, pid), c, x.places[pid], a.outlet or a.id))
     groups: list[list] = []
-    for _, ref, c, p in sorted(nodes, key=lambda n: n[0]):
+    for _, ref, c, p, outlet in sorted(nodes, key=lambda n: n[0]):
         def fits(m, ref=ref, c=c, p=p):
-            return m[0][:2] != ref[:2] and m[1].event == c.event and same_place(m[2], p) and dates_compatible(
-                date_window(m[1].date, m[1].time_precision), date_window(c.date, c.time_precision))
+            return (m[0].article, m[0].index) != (ref.article, ref.index) and m[1].event == c.event and same_place(
+                m[2], p) and dates_compatible(date_window(m[1].date, m[1].time_precision),
+                                              date_window(c.date, c.time_precision))
         home = next((g for g in groups if all(fits(m) for m in g)), None)
-        (home if home is not None else groups.append([]) or groups[-1]).append((ref, c, p))
-    return [[m[0] for m in g] for g in groups if len({m[0][0] for m in g}) > 1]
+        (home if home is not None else groups.append([]) or groups[-1]).append((ref, c, p, outlet))
+    out, numbers = [], {}
+    for g in groups:
+        if len({m[0].article for m in g}) < 2:
+            continue
+        pairs = [(m, n) for m in g for n in g if m[0].article < n[0].article]
+        actors, days = {}, {}
+        for ref, c, _, _ in g:
+            actors.setdefault(ref.article, set()).update(c.actors)
+            days.setdefault(ref.article, set()).update([c.date] if c.date and c.time_precision == "day" else [])
+        articles = sorted(actors)
+        found = [name for name, hit in (
+            ("quantities", any(q.kind == r.kind and q.kind in COMPARED_KINDS and counts_disagree(q.value, r.value)
+                               for m, n in pairs for q in m[1].quantities for r in n[1].quantities)),
+            ("actors", any(actors[a] and actors[b] and not (actors[a] <= actors[b] or actors[b] <= actors[a])
+                           for a in articles for b in articles)),
+            ("dates", any(days[a] and days[b] and not days[a] & days[b] for a in articles for b in articles)),
+        ) if hit]
+        count = {}
+        for m in g:
+            count[m[2].id] = count.get(m[2].id, 0) + 1
+        place = min((m[2] for m in g), key=lambda p: (p.precision, -count[p.id], p.id)).id
+        event = g[0][1].event
+        numbers[place, event] = numbers.get((place, event), 0) + 1
+        out.append(ClaimCluster(f"{place}-{event}-{numbers[place, event]}", place, event, tuple(m[0] for m in g),
+                                tuple(sorted({m[3] for m in g})), tuple(found)))
+    return out
 
 
-def test_the_index_finds_what_trying_every_group_finds():
-    rng = random.Random(4)
-    places = [HAWIJA, ABBASI, KIRKUK_GOV, MOSUL, IRAQ, POCKET, ROAD]
+# Places for generated corpora: towns of two regions, their regions, a country, an area and two lines
+# (Tabqa lies 4 km south of the river, on the other side of latitude 36: index cells must reach past a line).
+RAQQA_GOV = Place("raqqa-governorate", "Ar-Raqqah Governorate", 35.9, 38.9, "region", "SY", "gazetteer", region="Ar Raqqah")
+TABQA = Place("tabqa", "Tabqa", 35.98, 38.55, "town", "SY", "gazetteer", region="Ar Raqqah")
+RIVER = Place("river", "A river", 35.9, 38.6, "river", "SY", "gazetteer", geometry="line",
+              coords=((36.02, 38.0), (36.02, 39.0)))
+PLACES = [HAWIJA, ABBASI, KIRKUK_GOV, MOSUL, IRAQ, POCKET, ROAD, RAQQA_GOV, TABQA, RIVER]
+
+
+def generated_corpus(rng: random.Random, articles: int) -> list[Extraction]:
+    """Articles about few places and days, so that claims meet: several site places per claim, other roles,
+    day/week/month precision, counts and actors that sometimes disagree; equal places as separate objects."""
     xs = []
-    for n in range(60):
+    for n in range(articles):
         claims = []
         for _ in range(rng.randint(1, 4)):
-            day = rng.choice([None, *(f"2017-10-{d:02d}" for d in range(1, 29, 3))])
+            day = rng.choice([None, *(f"2017-{m:02d}-{d:02d}" for m in (9, 10) for d in range(1, 29, 2))])
             precision = None if day is None else rng.choice(["day", "day", "week", "month"])
-            where = [(p, rng.choice(["site", "site", "origin"])) for p in rng.sample(places, rng.randint(1, 2))]
-            claims.append((rng.choice(["surrender", "capture"]), where, (), [], day, precision))
-        xs.append(extraction(f"a{n:02d}", f"Outlet {n % 7}", *claims))
-    expected = brute_force_groups(xs)
-    assert len(expected) > 10
-    assert [[(m.article, m.index, m.place) for m in c.members] for c in cluster_claims(xs, {})] == expected
+            where = [(copy.copy(p), rng.choice(["site", "site", "origin"])) for p in rng.sample(PLACES, rng.randint(1, 3))]
+            counts = [(rng.choice([3, 10, 12, 40, 100, 1000]), rng.choice(["killed", "surrendered", "other"]))
+                      for _ in range(rng.randint(0, 2))]
+            actors = rng.sample(["ISIS", "Peshmerga", "SDF", "Iraqi security forces"], rng.randint(0, 2))
+            claims.append((rng.choice(["surrender", "capture", "capture", "statement"]), where, actors, counts, day,
+                           precision))
+        xs.append(extraction(f"a{n:03d}", rng.choice([None, *(f"Outlet {k}" for k in range(6))]), *claims))
+    return xs
+
+
+def test_the_index_finds_what_comparing_every_pair_finds():
+    xs = generated_corpus(random.Random(4), 150)
+    duplicates = {"a003": "a001.txt", "a050": "a002.txt"}
+    expected = every_pair_clusters(xs, duplicates)
+    assert len(expected) > 20 and {"quantities", "actors", "dates"} <= {d for c in expected for d in c.disagreements}
+    assert list(cluster_claims(xs, duplicates)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32), articles=st.integers(1, 40))
+def test_any_generated_corpus_clusters_as_comparing_every_pair_does(seed, articles):
+    xs = generated_corpus(random.Random(seed), articles)
+    assert list(cluster_claims(xs, {})) == every_pair_clusters(xs, {})
 
 
 def test_statements_do_not_cluster():
