@@ -250,13 +250,16 @@ def every_pair_clusters(xs, duplicates) -> list[ClaimCluster]:
     return out
 
 
-# Places for generated corpora: towns of two regions, their regions, a country, an area and two lines
+# Places for generated corpora: towns of two regions, their regions, a country, two areas and two lines
 # (Tabqa lies 4 km south of the river, on the other side of latitude 36: index cells must reach past a line).
 RAQQA_GOV = Place("raqqa-governorate", "Ar-Raqqah Governorate", 35.9, 38.9, "region", "SY", "gazetteer", region="Ar Raqqah")
 TABQA = Place("tabqa", "Tabqa", 35.98, 38.55, "town", "SY", "gazetteer", region="Ar Raqqah")
 RIVER = Place("river", "A river", 35.9, 38.6, "river", "SY", "gazetteer", geometry="line",
               coords=((36.02, 38.0), (36.02, 39.0)))
-PLACES = [HAWIJA, ABBASI, KIRKUK_GOV, MOSUL, IRAQ, POCKET, ROAD, RAQQA_GOV, TABQA, RIVER]
+# An area too wide to be looked up by index cells: it looks among every place.
+LEVANT = Place("levant", "The Levant", 34.0, 40.0, "area", None, "gazetteer", geometry="polygon",
+               coords=((20.0, 25.0), (45.0, 25.0), (45.0, 55.0), (20.0, 55.0)))
+PLACES = [HAWIJA, ABBASI, KIRKUK_GOV, MOSUL, IRAQ, POCKET, ROAD, RAQQA_GOV, TABQA, RIVER, LEVANT]
 
 
 def generated_corpus(rng: random.Random, articles: int) -> list[Extraction]:
