@@ -237,6 +237,8 @@ class _Group:
             self.days = node.days if w is None else (max(w[0], node.days[0]), min(w[1], node.days[1]))
 
 
+# Groups are filed by date in buckets this many days wide: a day-precision window (3 days) touches one or two,
+# and a bucket holds few groups whose window has closed.
 _BUCKET_DAYS = 8
 
 
