@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
+
+import ahocorasick
 
 from geomap import lexicon
 from geomap.dates import MONTHS, find_dates
@@ -25,14 +28,48 @@ from geomap.textnorm import fold
 _DIGIT = re.compile(r"\d")
 
 
-def anchors(*words: str) -> re.Pattern:
-    """A scan for ``words``, one of which every match of some pattern contains, in ``case_fold`` text."""
-    return re.compile("|".join(re.escape(w) for w in words))
+def anchors(*words: str) -> ahocorasick.Automaton:
+    """A scan for ``words``, one of which every match of some pattern contains, in ``case_fold`` text.
+
+    An Aho-Corasick automaton: one pass that stops at the first word, several times faster than a regex
+    alternation of the words.
+    """
+    automaton = ahocorasick.Automaton()
+    for w in words:
+        automaton.add_word(w, w)
+    automaton.make_automaton()
+    return automaton
 
 
-def could_match(folded: str, words: re.Pattern) -> bool:
-    """Whether ``folded`` (``case_fold`` of a text) holds one of the ``anchors`` every match of a pattern contains."""
-    return words.search(folded) is not None
+def could_match(folded: str, words: ahocorasick.Automaton, start: int = 0, end: int = sys.maxsize) -> bool:
+    """Whether ``folded[start:end]`` (``case_fold`` of a text) holds one of the ``anchors`` every match of a pattern
+    contains; the bounds spare a slice."""
+    return next(words.iter(folded, start, min(end, len(folded))), None) is not None
+
+
+def search_in(pattern: re.Pattern, words: ahocorasick.Automaton, folded: str, start: int, end: int) -> re.Match | None:
+    """``pattern`` (a ``folded_pattern``) searched in ``folded[start:end]``, if that holds one of its ``words``."""
+    return pattern.search(folded[start:end]) if could_match(folded, words, start, end) else None
+
+
+def folded_pattern(pattern: str | re.Pattern) -> re.Pattern:
+    """``pattern``, meant for re.I, compiled to run without re.I on ``case_fold`` text: same spans, faster.
+
+    ``case_fold`` makes each character the ASCII letter it matches under re.I and keeps word, space and digit
+    classes, so a pattern written in lowercase matches the folded text where it matched the original. Groups
+    are read from the original text by their spans (``group_in``).
+    """
+    source = pattern if isinstance(pattern, str) else pattern.pattern
+    bare = re.sub(r"\(\?P[<=]|\\[WSDB]", "", source)  # group syntax and negated classes: the capitals allowed
+    if bare != bare.lower():
+        raise ValueError(f"a pattern for case-folded text must be written in lowercase: {source}")
+    return re.compile(source)
+
+
+def group_in(text: str, m: re.Match, name: str | int) -> str | None:
+    """Group ``name`` of ``m``, a match in ``case_fold(text)``, as written in ``text``."""
+    a, b = m.span(name)
+    return text[a:b] if a >= 0 else None
 
 
 # --- quantities --------------------------------------------------------------
@@ -46,12 +83,15 @@ _VAGUE = {"dozens": 12, "a dozen": 12, "scores": 20, "hundreds": 100, "thousands
 _WORDNUM = r"(?:(?:" + "|".join([*_TENS, *_UNITS]) + r")(?:[\s-]+(?:" + "|".join(_UNITS) + r"))?" \
            r"(?:\s+(?:hundred|thousand|million))*|a\s+(?:hundred|thousand))"
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + _WORDNUM + r")"
-_QTY = re.compile(
+_QTY_PATTERN = (
     r"(?<![\w-])(?P<mod>(?:at\s+least|more\s+than|over|up\s+to|nearly|almost|about|around|some|approximately|"
     r"fewer\s+than|less\s+than)\s+)?"
     r"(?:(?P<vague>dozens|a\s+dozen|scores|hundreds|thousands|several|a\s+few)|"
     r"(?P<num>" + _NUM + r")(?:\s*(?:to|-|–|or)\s*(?P<num2>" + _NUM + r"))?(?P<pct>\s*(?:%|per\s*cent|percent))?)"
-    r"(?![\w-])", re.I)
+    r"(?![\w-])")
+_QTY = re.compile(_QTY_PATTERN, re.I)
+_QTY_FOLDED = folded_pattern(_QTY_PATTERN)  # what quantities runs, on the case_fold of the sentence
+_QTY_GROUPS = ("mod", "vague", "num", "pct")  # read from the original sentence by their spans
 # Every _QTY match holds a digit or one of these words.
 _NUMBER_WORDS = anchors(*_UNITS, *_TENS, "hundred", "thousand", "dozen", "score", "several", "few")
 _DURATION = re.compile(r"^[\s-]*(?:days?|weeks?|months?|years?|hours?|minutes?|km|kilomet(?:re|er)s?|miles?|"
@@ -93,33 +133,36 @@ def _word_value(text: str) -> float | None:
     return float(total + current)
 
 
-def may_count(sentence: str) -> bool:
-    """Whether ``_QTY`` may match: every count holds a digit or a number word."""
-    return _DIGIT.search(sentence) is not None or could_match(case_fold(sentence), _NUMBER_WORDS)
+def may_count(sentence: str, folded: str | None = None) -> bool:
+    """Whether ``_QTY`` may match: every count holds a digit or a number word. ``folded``: ``case_fold(sentence)``."""
+    return _DIGIT.search(sentence) is not None or could_match(folded or case_fold(sentence), _NUMBER_WORDS)
 
 
-def quantities(sentence: str, event: str) -> list[Quantity]:
+def quantities(sentence: str, event: str, folded: str | None = None) -> list[Quantity]:
+    """The counts in a sentence and what they count. ``folded``: ``case_fold(sentence)``, if the caller has it."""
     out: list[Quantity] = []
-    if not may_count(sentence):
+    folded = folded or case_fold(sentence)
+    if not may_count(sentence, folded):
         return out
-    for m in _QTY.finditer(sentence):
+    for m in _QTY_FOLDED.finditer(folded):
+        mod, vague, num, pct = (group_in(sentence, m, g) for g in _QTY_GROUPS)
         after = sentence[m.end():m.end() + 60]
-        if _DURATION.match(after) and not m.group("vague"):
+        if _DURATION.match(after) and not vague:
             continue  # "9-month-long", "11 days": durations, not counts
-        if m.group("num") and _YEAR_NUM.fullmatch(m.group("num")):
+        if num and _YEAR_NUM.fullmatch(num):
             continue  # a year
         last = sentence[max(0, m.start() - 12):m.start()].lower().split()[-1:]
-        if m.group("num") and ((last and last[0] in MONTHS) or _MONTH_AFTER.match(after)):
+        if num and ((last and last[0] in MONTHS) or _MONTH_AFTER.match(after)):
             continue  # a day of a month
-        if m.group("vague"):
-            value: float | None = float(_VAGUE[" ".join(m.group("vague").lower().split())])
+        if vague:
+            value: float | None = float(_VAGUE[" ".join(vague.lower().split())])
         else:
-            value = _word_value(m.group("num"))  # "four to five" -> the lowest, 4
-            if value is None or (value in (1.0,) and not m.group("mod")):
+            value = _word_value(num)  # "four to five" -> the lowest, 4
+            if value is None or (value in (1.0,) and not mod):
                 continue  # "one" as a pronoun is not a count
-        text = m.group(0).strip()
+        text = sentence[m.start():m.end()].strip()
         kind = "other"
-        if not m.group("pct"):
+        if not pct:
             noun = " ".join(after.split()[:4]).lower()
             for k, pattern in _KIND_PATTERNS:
                 if pattern.search(noun):
@@ -143,35 +186,39 @@ _DAY_MONTH = re.compile(r"\b(?:on\s+)?(?:(?P<d1>[0-3]?\d)\s+(?P<m1>" + "|".join(
                         "|".join(MONTHS) + r")\.?\s+(?P<d2>[0-3]?\d))\b(?!,?\s+\d{4})", re.I)
 _MONTH_NAMES = anchors(*MONTHS)  # _DAY_MONTH needs one, and a digit
 _RELATIVE_WORDS = anchors("day", "week", "month")  # every _RELATIVE match contains one
+_DAY_MONTH_FOLDED, _RELATIVE_FOLDED = folded_pattern(_DAY_MONTH), folded_pattern(_RELATIVE)
 
 
-def claim_date(sentence: str, published: str | None) -> tuple[str | None, str | None]:
-    """The event date and its precision ("day", "week", "month"), resolved against publication."""
+def claim_date(sentence: str, published: str | None, folded: str | None = None) -> tuple[str | None, str | None]:
+    """The event date and its precision ("day", "week", "month"), resolved against publication.
+
+    ``folded``: ``case_fold(sentence)``, if the caller has it.
+    """
     found = find_dates(sentence)
     if found:
         return found[0].value.isoformat(), "day"
     pub = date.fromisoformat(published) if published else None
     if pub is None:
         return None, None
-    folded = case_fold(sentence)
-    m = _DAY_MONTH.search(sentence) if _DIGIT.search(sentence) and could_match(folded, _MONTH_NAMES) else None
-    if m and "may" not in m.group(0).split():  # lowercase "may" is the verb
-        month = MONTHS[(m.group("m1") or m.group("m2")).lower()]
-        day = int(m.group("d1") or m.group("d2"))
+    folded = folded or case_fold(sentence)
+    m = _DAY_MONTH_FOLDED.search(folded) if _DIGIT.search(sentence) and could_match(folded, _MONTH_NAMES) else None
+    if m and "may" not in group_in(sentence, m, 0).split():  # lowercase "may" is the verb
+        month = MONTHS[(group_in(sentence, m, "m1") or group_in(sentence, m, "m2")).lower()]
+        day = int(group_in(sentence, m, "d1") or group_in(sentence, m, "d2"))
         # No year given: the latest such day on or before publication.
         year = pub.year if (month, day) <= (pub.month, pub.day) else pub.year - 1
         try:
             return date(year, month, day).isoformat(), "day"
         except ValueError:
             pass
-    m = _RELATIVE.search(sentence) if could_match(folded, _RELATIVE_WORDS) else None
+    m = _RELATIVE_FOLDED.search(folded) if could_match(folded, _RELATIVE_WORDS) else None
     if not m:
         return None, None
-    if m.group("weekday"):
+    if weekday := group_in(sentence, m, "weekday"):
         # "on Friday" in a Friday paper is that day; otherwise the latest such day before it.
-        back = (pub.weekday() - _WEEKDAYS.index(m.group("weekday").lower())) % 7
+        back = (pub.weekday() - _WEEKDAYS.index(weekday.lower())) % 7
         return (pub - timedelta(days=back)).isoformat(), "day"
-    word = " ".join(m.group("word").lower().split())
+    word = " ".join(group_in(sentence, m, "word").lower().split())
     if word == "yesterday":
         return (pub - timedelta(days=1)).isoformat(), "day"
     if word == "today":
@@ -202,24 +249,29 @@ _ATTRIBUTION = [
     (re.compile(r"\b(?:said|told|reported|claimed)\s+(?P<who>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})"),
      anchors("said", "told", "reported", "claimed")),
 ]
+# As run: a case-insensitive pattern on the case_fold of the sentence, the others on the sentence.
+_ATTRIBUTION_RUN = [(folded_pattern(p), words, True) if p.flags & re.I else (p, words, False) for p, words in _ATTRIBUTION]
 _HEDGE_WORDS = anchors("reportedly", "alleged", "believed", "seem", "expected", "may", "might", "could", "unconfirmed",
                       "estimate", "apparently", "likely", "possibly", "rumo", "claim", "perhaps", "thought")
 _HEDGES = re.compile(r"\b(?:reportedly|allegedly|alleged|believed|it\s+seems|seems|seemed|expected\s+to|may|might|"
                      r"could|unconfirmed|estimated?|apparently|likely|possibly|rumou?red|claimed|claims|perhaps|"
                      r"thought\s+to)\b", re.I)
+_HEDGES_FOLDED = folded_pattern(_HEDGES)
 
 
-def hedged(sentence: str) -> bool:
-    """Whether the sentence says it is unsure ("reportedly", "may have")."""
-    return could_match(case_fold(sentence), _HEDGE_WORDS) and bool(_HEDGES.search(sentence))
+def hedged(sentence: str, folded: str | None = None) -> bool:
+    """Whether the sentence says it is unsure ("reportedly", "may have"). ``folded``: ``case_fold(sentence)``."""
+    folded = folded or case_fold(sentence)
+    return could_match(folded, _HEDGE_WORDS) and _HEDGES_FOLDED.search(folded) is not None
 
 
-def attribution(sentence: str) -> str | None:
-    folded = case_fold(sentence)
-    for pattern, words in _ATTRIBUTION:
-        m = pattern.search(sentence) if could_match(folded, words) else None
+def attribution(sentence: str, folded: str | None = None) -> str | None:
+    """Who the sentence says told it, if anyone. ``folded``: ``case_fold(sentence)``, if the caller has it."""
+    folded = folded or case_fold(sentence)
+    for pattern, words, on_folded in _ATTRIBUTION_RUN:
+        m = pattern.search(folded if on_folded else sentence) if could_match(folded, words) else None
         if m:
-            who = m.group("who").strip(" ,“”\"")
+            who = group_in(sentence, m, "who").strip(" ,“”\"")
             if who and who.lower() not in ("it", "he", "she", "they", "that", "this"):
                 return who
     return None
@@ -228,29 +280,44 @@ def attribution(sentence: str) -> str | None:
 # --- the claim -------------------------------------------------------------------
 
 _ORIGIN = re.compile(r"\b(?:from|out\s+of|fleeing|fled|left|escaped?\s+from)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,4}?$", re.I)
+_ORIGIN_WORDS = anchors("from", "out", "fle", "left")
 _DESTINATION = re.compile(r"\b(?:to|towards?|into|heading\s+for|for)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$", re.I)
+_DESTINATION_WORDS = anchors("to", "for")
 # "the border with Syria", "talks between Russia and the US": named, but not where it happened.
 _CONTEXT_ONLY = re.compile(r"\bborder\s+(?:with|of)\s+$|\bother\s+than\s+$|"
                            r"\bbetween\s+(?:the\s+)?(?:[\w.'’-]+\s+and\s+(?:the\s+)?)?$", re.I)
+_CONTEXT_WORDS = anchors("border", "other", "between")
+_CONTEXT_ONLY_FOLDED = folded_pattern(_CONTEXT_ONLY)
 
 
 # "west of Kirkuk", "on the banks of the Euphrates", "located near Mosul": where the site is, not a second site.
 _LANDMARK = re.compile(r"(?:\b(?:north|south|east|west)(?:[\s-]?(?:east|west))?(?:ern)?\s+of|\bbanks?\s+of|"
                        r"\b(?:located|situated|lying|lies)\s+(?:on|in|near|along|by|at))\s+(?:the\s+)?$", re.I)
+_LANDMARK_WORDS = anchors("north", "south", "east", "west", "bank", "located", "situated", "lying", "lies")
+_LANDMARK_FOLDED = folded_pattern(_LANDMARK)
 
 
-def role(text: str, start: int, sentence_start: int) -> str:
-    """Whether a place is where it happened, or where a movement came from or went to: the nearest cue decides."""
-    before = text[max(sentence_start, start - 40):start]
-    cues = [(m.start(), name) for name, pattern in (("origin", _ORIGIN), ("destination", _DESTINATION))
-            for m in [pattern.search(before)] if m]
+def role(text: str, start: int, sentence_start: int, folded: str | None = None) -> str:
+    """Whether a place is where it happened, or where a movement came from or went to: the nearest cue decides.
+
+    ``folded``: ``case_fold(text)``, if the caller has it.
+    """
+    folded = folded or case_fold(text)
+    a = max(sentence_start, start - 40)
+    cues = [(m.start(), name) for name, pattern, words in _ROLES
+            for m in [search_in(pattern, words, folded, a, start)] if m]
     return max(cues)[1] if cues else "site"
+
+
+_ROLES = (("origin", folded_pattern(_ORIGIN), _ORIGIN_WORDS),
+          ("destination", folded_pattern(_DESTINATION), _DESTINATION_WORDS))
 
 
 # "in Iraq", "across Syria and Iraq", "the territory of Syria": a country or capital named as a place.
 _LOCATIVE_CHAIN = re.compile(r"\b(?:in|at|near|from|to|towards?|into|across|inside|within|throughout|of|around|"
                              r"outside|over|on)\s+(?:the\s+)?(?:[\w'’.-]+\s+(?:and|or)\s+(?:the\s+)?|[\w'’.-]+,\s+)*$",
                              re.I)
+_LOCATIVE_CHAIN_FOLDED = folded_pattern(_LOCATIVE_CHAIN)
 
 
 @lru_cache(maxsize=1)
@@ -260,21 +327,37 @@ def capitals() -> frozenset[str]:
     return frozenset(fold(c["capital"]) for c in data.values() if c.get("capital"))
 
 
-def _actor_like(text: str, s: int, m: Mention) -> bool:
+@lru_cache(maxsize=65536)
+def _is_capital(name: str) -> bool:
+    """Whether a place name names a national capital; asked for every located mention of every claim."""
+    return fold(name) in capitals()
+
+
+_POSSESSIVE = re.compile(r"['’]s?\b")
+
+
+def _actor_like(text: str, s: int, m: Mention, folded: str) -> bool:
     """A country or capital with no locative word before it, or in the possessive, is a party, not a site."""
-    if m.place.kind != "country" and fold(m.place.name) not in capitals():
+    if m.place.kind != "country" and not _is_capital(m.place.name):
         return False
-    if re.match(r"['’]s?\b", text[m.end:m.end + 3]):
+    if _POSSESSIVE.match(text[m.end:m.end + 3]):
         return True  # "Russia's presence", "Iraq's prime minister"
-    return not _LOCATIVE_CHAIN.search(text[max(s, m.start - 60):m.start])
+    return not _LOCATIVE_CHAIN_FOLDED.search(folded[max(s, m.start - 60):m.start])
 
 
-def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]]) -> list[tuple[int, Mention]]:
-    """The mentions that say where it happened: containers of a more precise place drop out."""
-    kept = [(i, m) for i, m in mentions if not _CONTEXT_ONLY.search(text[max(s, m.start - 20):m.start])
-            and not _actor_like(text, s, m)]
+def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]], folded: str | None = None
+                 ) -> list[tuple[int, Mention]]:
+    """The mentions that say where it happened: containers of a more precise place drop out.
+
+    ``folded``: ``case_fold(text)``, if the caller has it.
+    """
+    folded = folded or case_fold(text)
+    kept = [(i, m) for i, m in mentions
+            if not search_in(_CONTEXT_ONLY_FOLDED, _CONTEXT_WORDS, folded, max(s, m.start - 20), m.start)
+            and not _actor_like(text, s, m, folded)]
     # "Hawija, west of Kirkuk": Kirkuk only says where Hawija is, unless it is all the sentence names.
-    landmarks = [(i, m) for i, m in kept if _LANDMARK.search(text[max(s, m.start - 20):m.start])]
+    landmarks = [(i, m) for i, m in kept
+                 if search_in(_LANDMARK_FOLDED, _LANDMARK_WORDS, folded, max(s, m.start - 20), m.start)]
     if len(landmarks) < len(kept):
         kept = [k for k in kept if k not in landmarks]
     precise = [m.place for _, m in kept if m.place and m.place.precision < 3]
@@ -330,11 +413,13 @@ def choose_event(found: list[tuple[str, re.Match]], anchor: int) -> str:
         label, m = f
         return TIERS.get(label, 0) + describes(m), abs(m.start() - anchor)
 
-    return min(found, key=rank)[0]
+    return found[0][0] if len(found) == 1 else min(found, key=rank)[0]
 
 
 def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
+    """One claim per sentence that names a located place and an event, in text order."""
     text = article.text
+    folded = case_fold(text)  # once per article: every cue test reads its slices
     events, actors = lexicon.events(), lexicon.actors()
     claims: list[Claim] = []
     located = [(i, m) for i, m in enumerate(mentions) if m.place is not None]
@@ -352,29 +437,29 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
         inside = [(i, m) for i, m in near if s <= m.start and m.end <= e]
         if not inside:
             continue
-        sentence = text[s:e]
-        found = events.all(sentence)
+        sentence, folded_sentence = text[s:e], folded[s:e]
+        found = events.all(sentence, folded_sentence)
         if not found:
             continue
-        places = claim_places(text, s, inside)
+        places = claim_places(text, s, inside, folded)
         if not places:
             continue
         event = choose_event(found, places[0][1].start - s)
         first: dict[str, int] = {}
-        for label, m in actors.all(sentence):
-            first[label] = min(first.get(label, m.start()), m.start())
+        for label, m in actors.all(sentence, folded_sentence):
+            first.setdefault(label, m.start())  # a label's matches come in text order
         names = sorted(first.items(), key=lambda kv: kv[1])
-        when, _precision = claim_date(sentence, article.published)
+        when, _precision = claim_date(sentence, article.published, folded_sentence)
         claims.append(Claim(
             start=s, end=e, event=event,
             places=tuple(m.place.id for _, m in places),
             actors=tuple(label for label, _ in names),
-            quantities=tuple(quantities(sentence, event)),
+            quantities=tuple(quantities(sentence, event, folded_sentence)),
             date=when,
-            attribution=attribution(sentence),
-            hedged=hedged(sentence),
+            attribution=attribution(sentence, folded_sentence),
+            hedged=hedged(sentence, folded_sentence),
             mentions=tuple(i for i, _ in places),
-            roles=tuple(role(text, m.start, s) for _, m in places),
+            roles=tuple(role(text, m.start, s, folded) for _, m in places),
             time_precision=_precision,
         ))
     return claims

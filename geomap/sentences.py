@@ -8,6 +8,8 @@ import re
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Col|Gen|Lt|Maj|Capt|Sgt|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|"
                      r"Sept|Oct|Nov|Dec|U\.S|U\.N|U\.K|[A-Z])\.)$")
 _END = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s)|\n\s*\n|\n(?=[^\n]{0,80}\n)")
+# The same, with a look at the next character first: most positions hold no end mark, and then nothing is tried.
+_END_GUARDED = re.compile(r"(?=[.!?…\n])(?:" + _END.pattern + ")")
 
 
 def abbreviation_ends(tail: str) -> bool:
@@ -19,9 +21,11 @@ def split(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, whitespace trimmed; paragraph breaks always end one."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _END.finditer(text):
+    for m in _END_GUARDED.finditer(text):
         end = m.end()
-        if abbreviation_ends(text[max(start, end - 6):end].rstrip("\"'”’)]")):
+        # Only a mark with a period (or a period before a line end) can close an abbreviation.
+        if (("." in m.group() or text[end - 2:end] == ".\n")
+                and abbreviation_ends(text[max(start, end - 6):end].rstrip("\"'”’)]"))):
             continue
         nxt = text[end:end + 3].lstrip()
         if m.group().strip() and nxt[:1].islower():

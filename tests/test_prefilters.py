@@ -1,14 +1,16 @@
 """The fast paths of claim extraction skip a regex only where it cannot match: same results as running it.
 
-``Lexicon.all`` runs only the labels whose anchor words a sentence holds; dates, attribution, hedging and
-sentence ends each test for a word or character every match needs before searching. Each is checked against
-the plain search on random sentences made of lexicon terms, cue words and random characters, in random case,
-with the characters a case-insensitive regex matches to ASCII letters ("İ", "ı", "ſ", Kelvin "K").
+``Lexicon.all`` runs only the labels whose anchor words a sentence holds; dates, attribution, hedging, place
+roles and sentence ends each test for a word or character every match needs before searching. Case-insensitive
+patterns run without re.I on ``case_fold`` text. Each is checked against the plain search on random sentences
+made of lexicon terms, cue words and random characters, in random case, with the characters a case-insensitive
+regex matches to ASCII letters ("İ", "ı", "ſ", Kelvin "K").
 """
 
 from __future__ import annotations
 
 import re
+import string
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -25,7 +27,17 @@ CUES = ["according to", "said", "told reporters", "Officials said", "reportedly"
         "a few", "dozens", "a dozen", "scores", "twenty-one", "a hundred", "٣"]
 LOOKALIKES = {"i": "İı", "s": "ſ", "k": "K"}
 GUARDED = [(claims._HEDGES, claims._HEDGE_WORDS), (claims._RELATIVE, claims._RELATIVE_WORDS),
-           (claims._DAY_MONTH, claims._MONTH_NAMES), *claims._ATTRIBUTION]
+           (claims._DAY_MONTH, claims._MONTH_NAMES), *claims._ATTRIBUTION, (claims._ORIGIN, claims._ORIGIN_WORDS),
+           (claims._DESTINATION, claims._DESTINATION_WORDS), (claims._CONTEXT_ONLY, claims._CONTEXT_WORDS),
+           (claims._LANDMARK, claims._LANDMARK_WORDS)]
+# Each case-insensitive pattern and the one run in its place on case_fold text.
+FOLDED = [(claims._QTY, claims._QTY_FOLDED), (claims._DAY_MONTH, claims._DAY_MONTH_FOLDED),
+          (claims._RELATIVE, claims._RELATIVE_FOLDED), (claims._HEDGES, claims._HEDGES_FOLDED),
+          (claims._CONTEXT_ONLY, claims._CONTEXT_ONLY_FOLDED), (claims._LANDMARK, claims._LANDMARK_FOLDED),
+          (claims._LOCATIVE_CHAIN, claims._LOCATIVE_CHAIN_FOLDED),
+          *((p, f) for (p, _), (f, _, on_folded) in zip(claims._ATTRIBUTION, claims._ATTRIBUTION_RUN, strict=True)
+             if on_folded),
+          *((p, f) for p, (_, f, _) in zip((claims._ORIGIN, claims._DESTINATION), claims._ROLES, strict=True))]
 # The words written in the guarded patterns themselves, so that a word missing from a guard list shows.
 PATTERN_WORDS = sorted({w for pattern in [claims._QTY, *(p for p, _ in GUARDED)]
                         for w in re.findall(r"[a-z]{2,}", pattern.pattern)})
@@ -69,6 +81,52 @@ def test_lexicon_all_equals_running_every_label(text):
 @given(sentences_)
 def test_prefilters_never_skip_a_match(text):
     check_prefilters(text)
+
+
+@SETTINGS
+@given(sentences_, st.integers(0, 30))
+def test_folded_patterns_match_as_the_case_insensitive_ones(text, start):
+    """Same matches with the same group spans, also in windows that start mid-word."""
+    folded = case_fold(text)
+    for pattern, quick in FOLDED:
+        assert pattern.flags & re.I and not quick.flags & re.I
+        for a in {0, min(start, len(text))}:
+            assert ([m.regs for m in pattern.finditer(text[a:])]
+                    == [m.regs for m in quick.finditer(folded[a:])]), (text, pattern.pattern)
+
+
+@SETTINGS
+@given(sentences_, st.integers(0, 60), st.integers(0, 60))
+def test_case_fold_and_bounded_anchor_test(text, start, end):
+    """``case_fold`` is the per-character fold; ``could_match`` with bounds answers as on the slice."""
+    expected = "".join(next((a for a in string.ascii_lowercase if re.fullmatch(a, c, re.I)), c) for c in text)
+    assert case_fold(text) == expected
+    folded = case_fold(text)
+    for _, words in GUARDED:
+        assert claims.could_match(folded, words, start, end) == claims.could_match(folded[start:end], words)
+
+
+def plain_split(text: str) -> list[tuple[int, int]]:
+    """The reference: ``sentences.split`` testing every end mark for an abbreviation."""
+    spans, start = [], 0
+    for m in sentences._END.finditer(text):
+        end = m.end()
+        if sentences._ABBREV.search(text[max(start, end - 6):end].rstrip("\"'”’)]")):
+            continue
+        if m.group().strip() and text[end:end + 3].lstrip()[:1].islower():
+            continue
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    stripped = [(s + len(text[s:e]) - len(text[s:e].lstrip()), e - len(text[s:e]) + len(text[s:e].rstrip()))
+                for s, e in spans]
+    return [(s, e) for s, e in stripped if e > s]
+
+
+@SETTINGS
+@given(st.lists(sentences_, max_size=4).map("".join))
+def test_split_equals_testing_every_end_mark(text):
+    assert sentences.split(text) == plain_split(text)
 
 
 # Where each guarded pattern matches with a single cue word, so that a word missing from a guard list shows.
