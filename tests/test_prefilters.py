@@ -163,11 +163,24 @@ def test_labels_without_anchors_always_run(tmp_path):
                     encoding="utf-8")
     lex = load_lexicon(path, "events")
     assert lex.anchors == (None, None, frozenset({"raid", "strike"}))
+    assert [p is None for p in lex.folded] == [True, True, False]  # "raid*, Strike" runs on the fold
+    assert [(label, m.group()) for label, m in lex.all("STRIKE and strike")][3:] == [("raid", "STRIKE"), ("raid", "strike")]
     text = "HÜCUMLAR and a RAIDS strike"
     assert spans(lex.all(text)) == plain_all(lex, text)
     assert [label for label, _ in lex.all(text)][:1] == ["attack"]
     assert "raid" in [label for label, _ in lex.all(text)]
     assert {label for label, _ in lex.all("calm")} == {"anything"}
+
+
+def test_packaged_lexicons_take_the_folded_path():
+    """Every packaged label has a folded pattern, so the equality tests above exercise it."""
+    for lex in (lexicon.events(), lexicon.actors()):
+        assert len(lex.folded) == len(lex.entries) and all(p is not None for p in lex.folded)
+
+
+def test_capitalised_terms_match_only_in_capitals_on_the_folded_path():
+    found = lexicon.actors().all("Isis and ISIS, is and IS")
+    assert [(label, m.group()) for label, m in found] == [("ISIS", "ISIS"), ("ISIS", "IS")]
 
 
 def test_case_fold_maps_regex_case_equivalents_to_ascii():
