@@ -106,9 +106,11 @@ def case_fold(text: str) -> str:
         if letter is not None:
             _CASE[c] = letter
         _SEEN.add(c)
-    out = text.encode("utf-8").translate(_ASCII_LOWER).decode("utf-8")
-    for c in chars.intersection(_CASE):
-        out = out.replace(c, _CASE[c])
+    # surrogatepass: a text may hold lone surrogates (undecodable bytes kept by ingest), which UTF-8 refuses.
+    out = text.encode("utf-8", "surrogatepass").translate(_ASCII_LOWER).decode("utf-8", "surrogatepass")
+    for c in chars:  # not chars & _CASE, which would iterate a dict other threads may be filling
+        if (letter := _CASE.get(c)) is not None:
+            out = out.replace(c, letter)
     return out
 
 

@@ -186,3 +186,4 @@ def test_capitalised_terms_match_only_in_capitals_on_the_folded_path():
 def test_case_fold_maps_regex_case_equivalents_to_ascii():
     assert case_fold("İdlib ıs ſaid \u212aill") == "idlib is said kill"
     assert case_fold("Ünal") == "Ünal"  # no ASCII letter matches "Ü"; kept as it is
+    assert case_fold("A\udc80İ") == "a\udc80i"  # a lone surrogate passes through
