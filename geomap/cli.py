@@ -143,7 +143,8 @@ def main(verbose: bool, quiet: bool) -> None:
               help="Output folder; replaced as a whole only when the build succeeds.")
 @gazetteer_option
 @click.option("--strict", is_flag=True, help="Fail when any article file has to be skipped (for CI).")
-@click.option("--force", is_flag=True, help="Build the site even if nothing it is built from changed.")
+@click.option("--force", is_flag=True,
+              help="Build the site again, every page rendered, even if nothing it is built from changed.")
 @online_options
 @_engine_options
 def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: bool, force: bool, jobs: int | None,
@@ -152,6 +153,9 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
 
     Articles unchanged since an earlier build are taken from the article cache; the others are read in
     parallel (--jobs) or on a Dask cluster (--scheduler). Either way the site is the same.
+
+    A site built from the same inputs is left as it is; otherwise pages whose inputs are unchanged since
+    the site in --out was built are kept rather than rendered again. --force renders everything.
     """
     from geomap.pipeline import Resources, assemble, find, online_engine, site_key
     from geomap.site import write_site
@@ -173,7 +177,7 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
         res = Resources.load(gazetteer_path).with_online(lookup)
         corpus = assemble(found, res, engine)
         with _terminate_cleanly():
-            stats = write_site(corpus, out, protect=list(articles), key=key)
+            stats = write_site(corpus, out, protect=list(articles), key=key, force=force)
     except GeomapError as err:
         raise _fail(err) from None
     log.info("built %s: %d articles (%d syndicated copies), %d claims at %d places, %d skipped files in %.1fs",

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import geomap.site as site_module
 from geomap.cli import main
 from geomap.errors import OutputError
 from geomap.pipeline import Resources, gather
 from geomap.site import write_site
+from geomap.site.incremental import SiteFiles
 from geomap.site.output import MANIFEST, atomic_folder, recover_interrupted
 
 GAZETTEER = """\
@@ -213,11 +213,11 @@ def test_unsafe_output_is_refused_before_any_temporary_folder(tmp_path):
 def test_a_full_disk_fails_with_a_message_and_keeps_the_old_site(workspace, old_site, monkeypatch):
     site, before = old_site
 
-    def disk_full(root: Path) -> None:
-        (root / "partial.html").write_text("half")
+    def disk_full(files: SiteFiles, name: str, key: str, render) -> None:
+        (files.root / "partial.html").write_text("half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(site_module, "copy_assets", disk_full)
+    monkeypatch.setattr(SiteFiles, "write", disk_full)
     monkeypatch.setattr(Resources, "load", classmethod(lambda cls, *a, **k: workspace["resources"]))
     result = CliRunner().invoke(main, ["build", str(workspace["articles"]), "--out", str(site),
                                        "--gazetteer", str(workspace["gazetteer"])])

@@ -12,10 +12,11 @@ from dataclasses import replace
 import pytest
 from jinja2 import Environment, PackageLoader
 
+import geomap.site as site_module
 from geomap.pipeline import gather
 from geomap.site import CSV_COLUMNS, write_site
 from geomap.site.mapdata import bucket_range, choropleth_classes, fill_colour, map_data, regions_geojson, timeline
-from geomap.site.views import admin1_views, place_views
+from geomap.site.views import admin1_views, first_claims, place_views
 
 ARTICLE = "---\ntitle: {title}\noutlet: {outlet}\npublished: {published}\n---\n{body}\n"
 ACLED = ("event_id", "event_date", "time_precision", "event_type", "actor1", "actor2", "country", "admin1", "location",
@@ -73,6 +74,29 @@ def test_place_page_flags_disagreements_between_outlets(tmp_path, resources, fir
     assert f'<section class="comparison" id="{cluster["id"]}">' in page  # the cluster of clusters.json
     assert "no other article makes" not in page
     assert page.count('<td class="outlet">Alpha</td>') == 1 and page.count('<td class="outlet">Beta</td>') == 1
+
+
+def test_popups_and_region_pages_list_the_first_claims_and_count_them_all(tmp_path, resources, monkeypatch):
+    monkeypatch.setattr(site_module, "POPUP_CLAIMS", 3)
+    monkeypatch.setattr(site_module, "REGION_CLAIMS", 2)
+    bodies = ("Militants surrendered in Hawija on Monday. Clashes broke out in Hawija on Tuesday.",
+              "Warplanes carried out 12 airstrikes on Hawija. Troops besieged Hawija for a week.",
+              "A car bomb exploded in Hawija, residents said. Hundreds of families fled Hawija overnight.")
+    out = build(tmp_path, resources, {f"{n}.md": OUTLET.format(o=f"Desk {n}", d=f"2017-10-0{n}", body=body)
+                                      for n, body in enumerate(bodies, 1)})
+    corpus = gather([tmp_path / "articles"], resources)
+    (view,) = [v for v in place_views(corpus) if v.place.id == "hawija"]
+    assert view.claim_count == 6
+    first = first_claims(view, 3)
+    assert list(first.claims) == list(view.claims)[:3] and [len(s.claims) for s in first.stories] == [2, 1]
+    assert first_claims(view, 6) is view
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "The first 3 are listed here; the place page has all 6." in index
+    assert "6 claims\\u003c/span\\u003e" in index  # the count line says all of them (JSON-escaped)
+    page = (out / "places" / "hawija.html").read_text(encoding="utf-8")
+    assert page.count("<td class=\"outlet\">") == 6  # the place page has every claim
+    region = next((out / "regions").glob("ne-*.html")).read_text(encoding="utf-8")
+    assert "2 of 6 claims shown;" in region and region.count("<td class=\"outlet\">") == 2
 
 
 def test_regions_curated_lines_and_exports(tmp_path, resources):

@@ -121,7 +121,7 @@ def main() -> int:
             corpus = gather([folder], res)
             extract_s = time.perf_counter() - t
             site = Path(tmp) / f"site-{target}"
-            site_s = median_seconds(lambda c=corpus, s=site, f=folder: write_site(c, s, protect=[f]))
+            site_s = median_seconds(lambda c=corpus, s=site, f=folder: write_site(c, s, protect=[f], force=True))
             claims = sum(1 for _ in (site / "data" / "claims.csv").open(encoding="utf-8")) - 1
             base = Path(tmp) / f"baseline-{target}"
             base_s = median_seconds(lambda base=base, site=site: (shutil.rmtree(base, ignore_errors=True),

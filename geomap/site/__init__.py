@@ -7,24 +7,44 @@ only when complete.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import pickle
 import re
+import time
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from geomap import __version__
+from geomap.cache import digest, package_version
 from geomap.export import article_record, cluster_record, json_line
 from geomap.pipeline import Corpus
 from geomap.site import mapdata
-from geomap.site.assets import copy_assets
+from geomap.site.assets import asset_files
 from geomap.site.exports import CSV_COLUMNS, claims_csv, claims_geojson, places_geojson, unresolved_csv
+from geomap.site.incremental import Previous, SiteFiles
 from geomap.site.mapview import build_map
-from geomap.site.output import atomic_folder
-from geomap.site.views import admin1_views, article_segments, comparisons, curated_views, place_views
+from geomap.site.output import atomic_folder, check_output
+from geomap.site.views import (
+    admin1_views,
+    article_segments,
+    clusters_by_place,
+    comparisons,
+    curated_views,
+    first_claims,
+    place_views,
+    view_key,
+)
 
 log = logging.getLogger(__name__)
 __all__ = ["CSV_COLUMNS", "write_site"]  # the claims.csv header is part of this package's interface
+FOOTER_FACTS = ("articles", "gazetteer", "as_of")  # the site facts every page shows (base.html); About shows all
+REGION_CLAIMS = 20  # claims quoted per place on a region page; the place page and the data exports have them all
+POPUP_CLAIMS = 50  # claims listed in a map popup; the filters count them all
+ASSET_PACKAGES = ("markupsafe", "xstatic-leaflet", "xstatic-leaflet-markercluster")  # package_version has the rest
 
 
 def web_url(url: str | None) -> str | None:
@@ -36,7 +56,7 @@ def web_url(url: str | None) -> str | None:
 
 def _env() -> Environment:
     env = Environment(loader=PackageLoader("geomap.site", "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
+                      auto_reload=False, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True)
     env.filters["web_url"] = web_url
     env.filters["basename"] = lambda path: Path(path).name
     return env
@@ -56,8 +76,56 @@ def site_facts(corpus: Corpus) -> dict:
             "online": len(online)}  # places from Nominatim: their ODbL credit is due
 
 
-def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None = None) -> dict:
-    """Write the site; returns figures for the closing summary line. ``key``: see ``pipeline.site_key``."""
+def render_code() -> str:
+    """What every file's rendering depends on besides the corpus: geomap's files (code, templates, map data), the
+    libraries that render and the asset packages copied."""
+    return digest(__version__, package_version(), *(f"{name}={metadata.version(name)}" for name in ASSET_PACKAGES))
+
+
+def article_digests(corpus: Corpus) -> dict[str, str]:
+    """Article id -> a digest of its extraction (article, mentions, claims, focus): what its pages show of it."""
+    return {x.article.id: hashlib.sha256(pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+            for x in corpus.extractions}
+
+
+def corpus_key(corpus: Corpus, facts: str, articles: dict[str, str]) -> str:
+    """The key of the whole site: equal keys, equal sites (so an unchanged one is left as it is)."""
+    gaz = corpus.gazetteer
+    entries = pickle.dumps(gaz.entries, protocol=pickle.HIGHEST_PROTOCOL) if gaz is not None else b""
+    return digest(facts, entries, json.dumps(corpus.duplicates, sort_keys=True), repr(corpus.clusters),
+                  *(f"{i}\t{d}" for i, d in articles.items()))
+
+
+def claim_counts(corpus: Corpus) -> dict:
+    """Claims (one per claim and place) and places on the map, as the map data counts them."""
+    places: set[str] = set()
+    claims = 0
+    for x in corpus.extractions:
+        if x.article.id not in corpus.duplicates:
+            for claim in x.claims:
+                places.update(claim.places)
+                claims += len(claim.places)
+    return {"claims": claims, "places": len(places)}
+
+
+def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None = None, force: bool = False) -> dict:
+    """Write the site; returns figures for the closing summary line. ``key``: see ``pipeline.site_key``.
+
+    Files whose inputs are unchanged since the site in ``out`` was built are linked from it rather than rendered,
+    and a site built from the same inputs by the same code is left as it is; ``force`` renders everything.
+    """
+    started = time.perf_counter()
+    check_output(out, protect)
+    site = site_facts(corpus)
+    facts = digest(render_code(), json.dumps({k: site[k] for k in FOOTER_FACTS}, sort_keys=True))  # on every page
+    articles = article_digests(corpus)
+    whole = corpus_key(corpus, digest(facts, json.dumps(site, sort_keys=True)), articles)
+    previous = None if force else Previous.read(out)
+    if previous is not None and previous.key == key and previous.up_to_date(whole):
+        log.info("%s: site is up to date (%d files checked in %.1fs); --force renders it again", out,
+                 len(previous.files), time.perf_counter() - started)
+        return {**claim_counts(corpus), "rendered": 0, "reused": len(previous.files)}
+
     env = _env()
     views = place_views(corpus)
     admin1 = admin1_views(views)
@@ -68,48 +136,72 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
         for v in area.places:
             if v.place.id != area.id:
                 areas_of.setdefault(v.place.id, []).append(area)
-    data = mapdata.map_data(views)
-    legend = mapdata.legend(views, admin1)
-    popup = env.get_template("popup.html")
-    popups = {v.place.id: popup.render(view=v, region=region_of.get(v.place.id), first=p["claims"][0])
-              for v, p in zip(views, data["places"], strict=True)}
-    panel = env.get_template("panel.html").render(legend=legend, bucket_range=mapdata.bucket_range)
-    site = site_facts(corpus)
+    clusters_of = clusters_by_place(corpus.clusters)
     names = {m.place.id: m.place.name for x in corpus.extractions for m in x.mentions if m.place}
     by_id = {x.article.id: x for x in corpus.extractions}
     paged = {v.place.id for v in views}  # places with a page: those some claim is about
     originals = {x.article.id: o for x in corpus.extractions if (o := corpus.original(x.article.id))}
+    shown = {v.place.id: view_key(v, articles) for v in views}
 
-    def page(template: str, path: Path, root: str, **context) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(env.get_template(template).render(root=root, site=site, **context), encoding="utf-8")
+    def page(files: SiteFiles, name: str, key: tuple[str, ...] | None, template: str,
+             context: Callable[[], dict]) -> None:
+        """An HTML page; ``key``: what it shows (None: the whole corpus); ``context`` is made only if it is rendered."""
+        root = "../" * name.count("/")
+        files.write(name, digest(whole, name) if key is None else digest(facts, name, *key),
+                    lambda: env.get_template(template).render(root=root, site=site, **context()))
 
-    with atomic_folder(out, protect, key) as root:
-        copy_assets(root)
-        build_map(data, popups, panel, mapdata.regions_geojson(admin1), online=bool(site["online"])).save(
-            str(root / "index.html"))
+    def data(files: SiteFiles, name: str, render: Callable[[], str]) -> None:
+        files.write(name, digest(whole, name), render)
+
+    def map_page() -> str:
+        data = mapdata.map_data(views)
+        popup = env.get_template("popup.html")
+        popups = {v.place.id: popup.render(view=first_claims(v, POPUP_CLAIMS), total=v.claim_count,
+                                           region=region_of.get(v.place.id), first=p["claims"][0])
+                  for v, p in zip(views, data["places"], strict=True)}
+        panel = env.get_template("panel.html").render(legend=mapdata.legend(views, admin1),
+                                                      bucket_range=mapdata.bucket_range)
+        m = build_map(data, popups, panel, mapdata.regions_geojson(admin1), online=bool(site["online"]))
+        return m.get_root().render()
+
+    files = None
+    with atomic_folder(out, protect, key, manifest=lambda: files.manifest(whole)) as root:
+        files = SiteFiles(root, previous)
+        code = render_code()
+        for name, source in asset_files():
+            files.write(name, digest(code, name), source.read_bytes)
+        data(files, "index.html", map_page)
         for x in corpus.extractions:
-            page("article.html", root / "articles" / f"{x.article.id}.html", "../", x=x, paragraphs=article_segments(x),
-                 names=names, duplicate_of=originals.get(x.article.id), paged=paged)
-        page("articles.html", root / "articles" / "index.html", "../", extractions=corpus.extractions,
-             originals=originals)
+            pids = sorted({m.place.id for m in x.mentions if m.place} | {p for c in x.claims for p in c.places})
+            original = originals.get(x.article.id)
+            key = (articles[x.article.id], articles[original.id] if original else "",
+                   *(f"{pid}\t{names.get(pid, pid)}\t{pid in paged}" for pid in pids))
+            page(files, f"articles/{x.article.id}.html", key, "article.html", lambda x=x, original=original: dict(
+                x=x, paragraphs=article_segments(x), names=names, duplicate_of=original, paged=paged))
+        page(files, "articles/index.html", None, "articles.html",
+             lambda: dict(extractions=corpus.extractions, originals=originals))
         for v in views:
-            page("place.html", root / "places" / f"{v.place.id}.html", "../", view=v, region=region_of.get(v.place.id),
-                 groups=comparisons(v, corpus.clusters, by_id), areas=areas_of.get(v.place.id, []))
-        page("places.html", root / "places" / "index.html", "../", views=views, region_of=region_of)
+            pid = v.place.id
+            region = region_of.get(pid)
+            areas = areas_of.get(pid, [])
+            key = (shown[pid], repr((region.id, region.name) if region else None), repr([(a.id, a.name) for a in areas]),
+                   *(repr(c) + "".join(articles[r.article] for r in c.members) for c in clusters_of.get(pid, ())))
+            page(files, f"places/{pid}.html", key, "place.html", lambda v=v, region=region, areas=areas: dict(
+                view=v, region=region, groups=comparisons(v, clusters_of.get(v.place.id, ()), by_id), areas=areas))
+        page(files, "places/index.html", None, "places.html", lambda: dict(views=views, region_of=region_of))
         for r in admin1 + curated:
-            page("region.html", root / "regions" / f"{r.id}.html", "../", region=r)
-        page("regions.html", root / "regions" / "index.html", "../", admin1=admin1, curated=curated)
-        page("about.html", root / "about.html", "", extractions=corpus.extractions)
-        data_dir = root / "data"
-        data_dir.mkdir()
-        (data_dir / "articles.jsonl").write_text(
-            "".join(json_line(article_record(x, corpus.duplicates.get(x.article.id))) for x in corpus.extractions),
-            encoding="utf-8")
-        (data_dir / "claims.geojson").write_text(json_line(claims_geojson(corpus)), encoding="utf-8")
-        (data_dir / "places.geojson").write_text(json_line(places_geojson(views, region_of)), encoding="utf-8")
-        (data_dir / "claims.csv").write_text(claims_csv(corpus), encoding="utf-8")
-        (data_dir / "unresolved.csv").write_text(unresolved_csv(corpus), encoding="utf-8")
-        (data_dir / "clusters.json").write_text(json_line([cluster_record(c, by_id) for c in corpus.clusters]),
-                                                encoding="utf-8")
-    return {"claims": len(data["claims"]), "places": len(views)}
+            key = (repr((r.id, r.name, r.country, r.kind)), *(shown[v.place.id] for v in r.places))
+            page(files, f"regions/{r.id}.html", key, "region.html", lambda r=r: dict(region=r, limit=REGION_CLAIMS))
+        page(files, "regions/index.html", None, "regions.html", lambda: dict(admin1=admin1, curated=curated))
+        page(files, "about.html", None, "about.html", lambda: dict(extractions=corpus.extractions))
+        data(files, "data/articles.jsonl", lambda: "".join(
+            json_line(article_record(x, corpus.duplicates.get(x.article.id))) for x in corpus.extractions))
+        data(files, "data/claims.geojson", lambda: json_line(claims_geojson(corpus)))
+        data(files, "data/places.geojson", lambda: json_line(places_geojson(views, region_of)))
+        data(files, "data/claims.csv", lambda: claims_csv(corpus))
+        data(files, "data/unresolved.csv", lambda: unresolved_csv(corpus))
+        data(files, "data/clusters.json", lambda: json_line([cluster_record(c, by_id) for c in corpus.clusters]))
+    rendered = len(files.files) - files.reused
+    log.info("%s: %d files rendered, %d unchanged since the last build, in %.1fs", out, rendered, files.reused,
+             time.perf_counter() - started)
+    return {**claim_counts(corpus), "rendered": rendered, "reused": files.reused}

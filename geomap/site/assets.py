@@ -20,10 +20,14 @@ CSS = (("leaflet_css", "assets/leaflet/leaflet.css"), ("markercluster_css", "ass
        ("geomap_css", "assets/geomap.css"))
 
 
+def asset_files() -> list[tuple[str, Path]]:
+    """(path in the site, source file) of every asset."""
+    out = [(f"assets/{folder}/{name}", Path(pkg.BASE_DIR) / name) for pkg, files, folder in BUNDLES for name in files]
+    return [*out, ("assets/geomap.css", Path(__file__).parent / "templates" / "geomap.css")]
+
+
 def copy_assets(root: Path) -> None:
-    for pkg, files, folder in BUNDLES:
-        for name in files:
-            target = root / "assets" / folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(Path(pkg.BASE_DIR) / name, target)
-    shutil.copyfile(Path(__file__).parent / "templates" / "geomap.css", root / "assets" / "geomap.css")
+    for name, source in asset_files():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)

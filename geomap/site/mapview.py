@@ -79,15 +79,15 @@ class ClaimLayer(MacroElement):
                     }
                 }).addTo(map);
                 var shapes = L.featureGroup().addTo(map);
-                function filterPopup(box) {
+                function filterPopup(box, p) {
                     box.querySelectorAll("[data-claim]").forEach(function (li) {
                         li.hidden = !shown(data.claims[Number(li.getAttribute("data-claim"))]);
                     });
                     box.querySelectorAll("section.outlet").forEach(function (section) {
                         section.hidden = !section.querySelector("[data-claim]:not([hidden])");
                     });
-                    var all = box.querySelectorAll("[data-claim]").length;
-                    var shownHere = box.querySelectorAll("[data-claim]:not([hidden])").length;
+                    var all = p.claims[1] - p.claims[0], shownHere = 0;  // the popup may list only the first ones
+                    for (var k = p.claims[0]; k < p.claims[1]; k++) { if (shown(data.claims[k])) { shownHere++; } }
                     if (shownHere < all) {
                         box.querySelector(".count").textContent = shownHere + " of " + all + " claims shown";
                     }
@@ -109,7 +109,7 @@ class ClaimLayer(MacroElement):
                     layer.bindPopup(function () {
                         var box = document.createElement("div");
                         box.innerHTML = popups[p.id];
-                        filterPopup(box);
+                        filterPopup(box, p);
                         return box;
                     }, {maxWidth: 420, maxHeight: 360});
                     return layer;

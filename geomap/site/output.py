@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,10 +48,12 @@ def check_output(out: Path, protect: list[Path]) -> None:
 
 
 @contextmanager
-def atomic_folder(out: Path, protect: list[Path], key: str | None = None) -> Iterator[Path]:
+def atomic_folder(out: Path, protect: list[Path], key: str | None = None,
+                  manifest: Callable[[], dict] | None = None) -> Iterator[Path]:
     """Yield a fresh temporary folder; on success it replaces ``out``, on failure it is removed.
 
-    ``key`` (what the site was built from, see ``is_current``) is kept in the manifest.
+    ``key`` (what the site was built from, see ``is_current``) is kept in the manifest. ``manifest`` gives the
+    manifest of what was written, with each file's SHA-256 and size (default: read back from the folder).
 
     The temporary folders carry the builder's process id, so a later build can tell the leftovers of a
     killed build (SIGKILL, power loss) from those of a build still running, and clean them.
@@ -66,7 +68,7 @@ def atomic_folder(out: Path, protect: list[Path], key: str | None = None) -> Ite
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; a site is meant to be read
     try:
         yield tmp
-        _write_manifest(tmp, key)
+        _write_manifest(tmp, key, manifest() if manifest else None)
         old = None
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-{os.getpid()}-", dir=parent))
@@ -126,13 +128,15 @@ def recover_interrupted(out: Path) -> list[Path]:
     return found
 
 
-def _write_manifest(root: Path, key: str | None) -> None:
-    files, sizes = {}, {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        files[path.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
-        sizes[path.relative_to(root).as_posix()] = len(data)
-    manifest = {"generator": "geomap", "files": files, "sizes": sizes, **({"key": key} if key else {})}
+def _write_manifest(root: Path, key: str | None, manifest: dict | None) -> None:
+    if manifest is None:
+        files, sizes = {}, {}
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            files[path.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
+            sizes[path.relative_to(root).as_posix()] = len(data)
+        manifest = {"generator": "geomap", "files": files, "sizes": sizes}
+    manifest = {**manifest, **({"key": key} if key else {})}
     (root / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 

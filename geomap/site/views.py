@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import shapely
 
+from geomap.cache import digest
 from geomap.clusters import ClaimCluster, contains
 from geomap.model import Article, Claim, Extraction, Place
 from geomap.pipeline import Corpus
@@ -87,6 +88,19 @@ class PlaceView:
     @property
     def outlets(self) -> list[str]:
         return [o for o, _ in self.by_outlet]
+
+
+def first_claims(view: PlaceView, limit: int) -> PlaceView:
+    """The view with only its first ``limit`` claims (in their one order), for a popup that lists no more."""
+    if view.claim_count <= limit:
+        return view
+    stories, left = [], limit
+    for s in view.stories:
+        if left <= 0:
+            break
+        stories.append(StoryView(s.article, s.copies, s.claims[:left]))
+        left -= len(stories[-1].claims)
+    return PlaceView(view.place, tuple(stories))
 
 
 def sentence_segments(x: Extraction, claim: Claim, place_id: str | None) -> tuple[Segment, ...]:
@@ -238,14 +252,32 @@ class Comparison:
         return len({cv.article.id for cv in self.claims})
 
 
+def clusters_by_place(clusters: tuple[ClaimCluster, ...]) -> dict[str, list[ClaimCluster]]:
+    """Place id -> the clusters about it or holding a claim about it, in corpus order: found once, not per page."""
+    out: dict[str, list[ClaimCluster]] = {}
+    for cluster in clusters:
+        for pid in dict.fromkeys((cluster.place, *(ref.place for ref in cluster.members))):
+            out.setdefault(pid, []).append(cluster)
+    return out
+
+
+def view_key(view: PlaceView, articles: dict[str, str]) -> str:
+    """What a place's claims look like on any page, as a digest: the place and the digests of the stories'
+    articles and copies (``articles``: article id -> digest of its extraction)."""
+    return digest(repr(view.place), *(articles[a.id] for s in view.stories for a in (s.article, *s.copies)))
+
+
 def claim_view(x: Extraction, index: int, place_id: str) -> ClaimView:
     claim = x.claims[index]
     return ClaimView(x.article, claim, index, sentence_segments(x, claim, place_id))
 
 
-def comparisons(view: PlaceView, clusters: tuple[ClaimCluster, ...], extractions: dict[str, Extraction]) \
+def comparisons(view: PlaceView, clusters: Iterable[ClaimCluster], extractions: dict[str, Extraction]) \
         -> list[Comparison]:
-    """The clusters that hold a claim about this place, then its claims no other article makes, by event."""
+    """The clusters that hold a claim about this place, then its claims no other article makes, by event.
+
+    ``clusters`` may be all of them or only this place's (``clusters_by_place``): others are passed over.
+    """
     out, clustered = [], set()
     for cluster in clusters:
         if cluster.place != view.place.id and all(ref.place != view.place.id for ref in cluster.members):

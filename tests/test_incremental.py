@@ -1,0 +1,153 @@
+"""Incremental site output: a rebuild links unchanged files from the previous site, renders the rest, and gives the
+same bytes as a build from scratch; an unchanged site is left as it is; an edited output file is not trusted."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import GAZETTEER, synthetic_corpus
+
+from geomap.cli import main
+from geomap.pipeline import Resources, gather
+from geomap.site import FOOTER_FACTS, write_site
+from geomap.site.output import MANIFEST
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def inodes(root: Path) -> dict[str, int]:
+    return {p.relative_to(root).as_posix(): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def corpus_folder(tmp_path_factory, resources) -> Path:
+    """12 synthetic articles and the examples."""
+    return synthetic_corpus(tmp_path_factory.mktemp("incremental") / "articles", resources, 12, seed=7)
+
+
+@pytest.fixture
+def copy(corpus_folder, tmp_path) -> dict:
+    """A private copy of the articles and of the real gazetteer, to change, and a site built from them."""
+    articles = tmp_path / "articles"
+    shutil.copytree(corpus_folder, articles)
+    gazetteer = tmp_path / "gazetteer.yaml"
+    shutil.copy(GAZETTEER, gazetteer)
+    site = tmp_path / "site"
+    stats = write_site(gather([articles], Resources.load(gazetteer)), site, protect=[articles])
+    assert stats["reused"] == 0 and stats["rendered"] == len(snapshot(site)) - 1  # all but the manifest
+    return {"articles": articles, "gazetteer": gazetteer, "site": site, "stats": stats}
+
+
+def rebuild_and_compare(copy: dict, tmp_path: Path) -> dict:
+    """Rebuild the copy's site incrementally and a fresh one from scratch; they must be byte-identical."""
+    corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))
+    stats = write_site(corpus, copy["site"], protect=[copy["articles"]])
+    fresh = tmp_path / "fresh"
+    write_site(corpus, fresh, protect=[copy["articles"]])
+    assert snapshot(copy["site"]) == snapshot(fresh)
+    return stats
+
+
+def test_touching_one_article_renders_only_what_shows_it_and_equals_a_full_build(copy, tmp_path):
+    total = copy["stats"]["rendered"]
+    before = inodes(copy["site"])
+    article = copy["articles"] / "synth-000003.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nClashes broke out in Hawija on Monday.\n",
+                       encoding="utf-8")
+    stats = rebuild_and_compare(copy, tmp_path)
+    assert stats["rendered"] + stats["reused"] == total
+    assert 0 < stats["rendered"] < total // 2
+    after = inodes(copy["site"])
+    rendered = {name for name in after if after[name] != before.get(name)}
+    assert "articles/synth-000003.html" in rendered and "places/hawija.html" in rendered
+    assert "articles/synth-000004.html" not in rendered  # an untouched article's page is the same file, linked
+    assert {"index.html", "data/claims.csv", "articles/index.html"} <= rendered  # pages of the whole corpus
+    assert len(rendered) == stats["rendered"] + 1  # and the manifest
+
+
+def test_editing_one_gazetteer_entry_equals_a_full_build(copy, tmp_path):
+    text = copy["gazetteer"].read_text(encoding="utf-8")
+    assert (copy["site"] / "places" / "hawija.html").is_file()
+    assert text.count("point: [35.32592, 43.77267]") == 1  # Hawija
+    copy["gazetteer"].write_text(text.replace("point: [35.32592, 43.77267]", "point: [35.4, 43.77267]"),
+                                 encoding="utf-8")
+    stats = rebuild_and_compare(copy, tmp_path)
+    assert stats["reused"] > 0  # pages of articles that do not name Hawija are kept
+    page = (copy["site"] / "places" / "hawija.html").read_text(encoding="utf-8")
+    assert "35.4000" in page
+
+
+def test_an_edited_or_missing_output_file_is_rendered_again(copy, tmp_path):
+    page = copy["site"] / "places" / "hawija.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"Hawija", b"Tampered", 1))
+    (copy["site"] / "articles" / "synth-000005.html").unlink()
+    stats = rebuild_and_compare(copy, tmp_path)
+    assert stats["rendered"] == 2
+    assert page.read_bytes() == original
+
+
+def test_an_unchanged_site_is_left_as_it_is_and_force_renders_it_again(copy, caplog):
+    site = copy["site"]
+    before, files = inodes(site), snapshot(site)
+    corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))
+    caplog.set_level("INFO", logger="geomap")
+    stats = write_site(corpus, site, protect=[copy["articles"]])
+    assert stats == {**copy["stats"], "rendered": 0, "reused": copy["stats"]["rendered"]}
+    assert inodes(site) == before and snapshot(site) == files
+    assert f"{site}: site is up to date" in caplog.text
+    stats = write_site(corpus, site, protect=[copy["articles"]], force=True)
+    assert stats == copy["stats"]
+    assert not set(inodes(site).values()) & set(before.values())  # every file written anew
+    assert snapshot(site) == files
+
+
+def test_a_file_added_to_an_unchanged_site_is_removed_by_the_rebuild(copy):
+    before = snapshot(copy["site"])
+    (copy["site"] / "places" / "notes.html").write_text("mine", encoding="utf-8")
+    stats = write_site(gather([copy["articles"]], Resources.load(copy["gazetteer"])), copy["site"],
+                       protect=[copy["articles"]])
+    assert stats["rendered"] == 0 and stats["reused"] == copy["stats"]["rendered"]
+    assert snapshot(copy["site"]) == before
+
+
+def test_a_manifest_from_another_version_renders_everything(copy):
+    before = snapshot(copy["site"])
+    manifest = copy["site"] / MANIFEST
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["site_key"] = "0" * 64
+    data["keys"] = {name: "0" * 64 for name in data["keys"]}
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    stats = write_site(gather([copy["articles"]], Resources.load(copy["gazetteer"])), copy["site"],
+                       protect=[copy["articles"]])
+    assert stats == copy["stats"]
+    assert snapshot(copy["site"]) == before
+
+
+def test_cli_says_the_site_is_up_to_date_and_force_rebuilds(runner, copy):
+    args = ["build", str(copy["articles"]), "--out", str(copy["site"]), "--gazetteer", str(copy["gazetteer"]),
+            "--no-cache", "--jobs", "1"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"{copy['site']}: site is up to date (" in result.output
+    result = runner.invoke(main, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    assert "site is up to date" not in result.output
+    assert re.search(rf"{re.escape(str(copy['site']))}: (\d+) files rendered, 0 unchanged since the last build",
+                     result.output)
+
+
+def test_pages_show_only_the_site_facts_their_keys_hold():
+    """Every page's key holds FOOTER_FACTS; only About (a page of the whole corpus) may show the other facts."""
+    templates = Path(__file__).resolve().parent.parent / "geomap" / "site" / "templates"
+    for template in templates.glob("*.html"):
+        if template.name == "about.html":
+            continue
+        used = set(re.findall(r"\bsite\.(\w+)", template.read_text(encoding="utf-8")))
+        assert used <= set(FOOTER_FACTS), template.name
