@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pickle
 import re
 import time
 from collections.abc import Callable
@@ -83,15 +82,19 @@ def render_code() -> str:
 
 
 def article_digests(corpus: Corpus) -> dict[str, str]:
-    """Article id -> a digest of its extraction (article, mentions, claims, focus): what its pages show of it."""
-    return {x.article.id: hashlib.sha256(pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    """Article id -> a digest of its extraction (article, mentions, claims, focus): what its pages show of it.
+
+    Taken from ``repr``, which depends only on values: a pickle also records which objects are shared, and that
+    differs between a fresh and a cached reading of the same article.
+    """
+    return {x.article.id: hashlib.sha256(repr(x).encode("utf-8", "surrogatepass")).hexdigest()
             for x in corpus.extractions}
 
 
 def corpus_key(corpus: Corpus, facts: str, articles: dict[str, str]) -> str:
     """The key of the whole site: equal keys, equal sites (so an unchanged one is left as it is)."""
     gaz = corpus.gazetteer
-    entries = pickle.dumps(gaz.entries, protocol=pickle.HIGHEST_PROTOCOL) if gaz is not None else b""
+    entries = repr(list(gaz.entries.values())) if gaz is not None else ""
     return digest(facts, entries, json.dumps(corpus.duplicates, sort_keys=True), repr(corpus.clusters),
                   *(f"{i}\t{d}" for i, d in articles.items()))
 
