@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import GAZETTEER, synthetic_corpus
 
+import geomap.site as site_module
 from geomap.cli import main
 from geomap.pipeline import Resources, gather
 from geomap.site import FOOTER_FACTS, write_site
@@ -69,6 +70,23 @@ def test_touching_one_article_renders_only_what_shows_it_and_equals_a_full_build
     assert "articles/synth-000004.html" not in rendered  # an untouched article's page is the same file, linked
     assert {"index.html", "data/claims.csv", "articles/index.html"} <= rendered  # pages of the whole corpus
     assert len(rendered) == stats["rendered"] + 1  # and the manifest
+
+
+def test_a_failed_incremental_build_leaves_the_previous_site_as_it_was(copy, monkeypatch):
+    before, numbers = snapshot(copy["site"]), inodes(copy["site"])
+    article = copy["articles"] / "synth-000003.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nClashes broke out in Hawija on Monday.\n",
+                       encoding="utf-8")
+    corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected failure while rendering a place page")
+
+    monkeypatch.setattr(site_module, "comparisons", broken)  # after the unchanged article pages were linked
+    with pytest.raises(RuntimeError, match="injected failure"):
+        write_site(corpus, copy["site"], protect=[copy["articles"]])
+    assert snapshot(copy["site"]) == before and inodes(copy["site"]) == numbers
+    assert sorted(p.name for p in copy["site"].parent.iterdir()) == ["articles", "gazetteer.yaml", "site"]
 
 
 def test_editing_one_gazetteer_entry_equals_a_full_build(copy, tmp_path):
