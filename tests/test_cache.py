@@ -87,13 +87,19 @@ places:
 """
 
 
-def test_editing_a_gazetteer_entry_rereads_only_articles_that_name_it(tmp_path, caplog):
+def two_places(tmp_path: Path) -> tuple[Path, Path]:
+    """A two-place gazetteer and an article folder naming one place per article."""
     gaz = tmp_path / "gazetteer.yaml"
     gaz.write_text(TWO_PLACES, encoding="utf-8")
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "hawija.txt").write_text("Iraqi forces entered Hawija on Thursday, officials said.\n", encoding="utf-8")
     (folder / "raqqa.txt").write_text("Air strikes hit Raqqa on Wednesday, activists said.\n", encoding="utf-8")
+    return gaz, folder
+
+
+def test_editing_a_gazetteer_entry_rereads_only_articles_that_name_it(tmp_path, caplog):
+    gaz, folder = two_places(tmp_path)
     engine = Engine(jobs=1, cache_dir=tmp_path / "cache")
     caplog.set_level(logging.INFO, logger="geomap")
     gather([folder], Resources.load(gaz), engine=engine)
@@ -124,12 +130,7 @@ def test_engine_option_errors(runner, corpus, tmp_path, args, code, message):
 def test_a_site_built_from_the_same_inputs_is_left_as_it_is(runner, tmp_path):
     """No article, gazetteer or geomap file changed: nothing is read or written. Any change builds it again,
     to the same bytes as a build from scratch."""
-    gaz = tmp_path / "gazetteer.yaml"
-    gaz.write_text(TWO_PLACES, encoding="utf-8")
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "hawija.txt").write_text("Iraqi forces entered Hawija on Thursday, officials said.\n", encoding="utf-8")
-    (folder / "raqqa.txt").write_text("Air strikes hit Raqqa on Wednesday, activists said.\n", encoding="utf-8")
+    gaz, folder = two_places(tmp_path)
     out = tmp_path / "site"
     args = ["build", str(folder), "--gazetteer", str(gaz), "--jobs", "1"]
 
