@@ -5,7 +5,8 @@ For each N (1,000 and 10,000; ``--large`` adds 100,000) a fresh process writes N
 
 * articles/s of the per-article stage with ``--jobs 1`` and with all cores, and of the baseline (the
   ``geotext`` package's city/country matcher) on the same texts, and their ratio;
-* peak RSS of the main process and of the worker processes;
+* peak RSS of the main process, and of a process that runs the per-article stage over all N articles
+  one after another, keeping nothing, as each worker does (flat in N is the target);
 * a cold build (empty article cache); ``geomap build`` run again with nothing changed (warm), with
   ``--force`` (every article from the cache, every page rendered again) and after touching one article;
   and the site build alone with the size of the site;
@@ -71,6 +72,9 @@ def measure(n: int) -> dict:
         (corpus / TRUTH).unlink()  # not an article
         articles = [read_article(p) for p in find_articles([corpus])]
         out["words"] = sum(t.words for t in truths) / n
+        done = subprocess.run([sys.executable, __file__, "--stage", str(corpus)], capture_output=True, text=True,
+                              check=True)
+        out.update(json.loads(done.stdout.strip().splitlines()[-1]))
         sample = articles[:SAMPLE]
         runs = RUNS if len(sample) <= SAMPLE else 1
         out["sample"], out["runs"] = len(sample), runs
@@ -87,7 +91,6 @@ def measure(n: int) -> dict:
         write_site(built, site, protect=[corpus])
         out["cold_s"] = time.perf_counter() - t
         out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        out["worker_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         t = time.perf_counter()
         write_site(built, site, protect=[corpus], force=True)  # every page rendered again
         out["site_s"] = time.perf_counter() - t
@@ -137,6 +140,20 @@ def real_corpora() -> list[tuple[str, list]]:
     return out
 
 
+def measure_stage(folder: Path) -> dict:
+    """Peak RSS of a process that runs the per-article stage over every article of ``folder``, one after another,
+    keeping nothing: what each ``--jobs`` worker does. (A forked worker's own RSS would also count the pages
+    it shares with the main process, which holds the corpus.)"""
+    from geomap.ingest import find_articles, read_article
+    from geomap.pipeline import Resources, extract
+
+    res = Resources.load(ROOT / "gazetteer.yaml")
+    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for path in find_articles([folder]):
+        extract(read_article(path), res)
+    return {"stage_start_mb": loaded, "stage_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def measure_real() -> list[dict]:
     """Per-article speed on real articles, jobs=1, against the baseline; in this (fresh) process."""
     from geotext import GeoText
@@ -169,20 +186,21 @@ def report(rows: list[dict]) -> None:
     print("per-article stage: median of runs on the first articles (column 'sample x runs'); builds: one run at full N")
     head = (f"{'N':>7} {'sample x runs':>13} {'jobs=1 art/s':>12} {'all cores':>10} {'geotext art/s':>13} "
             f"{'ratio':>6} {'copies s':>8} {'cold s':>7} {'warm s':>7} {'forced s':>8} {'touch 1 s':>9} {'site s':>7} "
-            f"{'site MB':>8} {'RSS MB':>7} {'worker MB':>9} {'recall':>6} {'prec':>5} {'geotext R/P':>11}")
+            f"{'site MB':>8} {'RSS MB':>7} {'stage MB':>8} {'recall':>6} {'prec':>5} {'geotext R/P':>11}")
     print(head)
     for r in rows:
         print(f"{r['n']:>7,} {str(r['sample']) + ' x ' + str(r['runs']):>13} {r['jobs1_aps']:>12.0f} "
               f"{r['jobsn_aps']:>10.0f} {r['baseline_aps']:>13.0f} {r['jobs1_aps'] / r['baseline_aps']:>6.2f} "
               f"{r['copies_s']:>8.2f} {r['cold_s']:>7.1f} {r['warm_s']:>7.1f} {r['forced_s']:>8.1f} {r['touch_s']:>9.1f} "
-              f"{r['site_s']:>7.1f} {r['site_mb']:>8.1f} {r['rss_mb']:>7.0f} {r['worker_rss_mb']:>9.0f} "
+              f"{r['site_s']:>7.1f} {r['site_mb']:>8.1f} {r['rss_mb']:>7.0f} {r['stage_rss_mb']:>8.0f} "
               f"{r['recall']:>6.3f} {r['precision']:>5.3f} "
               f"{r['baseline_recall']:>5.3f}/{r['baseline_precision']:.3f}")
     print("ratio = geomap jobs=1 art/s / geotext art/s on the same texts; copies = finding syndicated copies among "
           "all N (shingle sets given; medians as the sample); cold = empty article cache; "
           "warm, forced, touch 1 = `geomap build` run again (interpreter start included) with nothing changed, "
           "with --force (every article from the cache, every page rendered again), and after editing one article; "
-          "site = writing the site alone, every page rendered; RSS = the main process during the cold build")
+          "site = writing the site alone, every page rendered; RSS = the main process during the cold build; "
+          "stage = a process running the per-article stage over all N articles one after another, as a worker does")
 
 
 def main() -> int:
@@ -191,9 +209,13 @@ def main() -> int:
     parser.add_argument("--large", action="store_true", help="also N=100,000")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure one N, print JSON
     parser.add_argument("--real", action="store_true", help=argparse.SUPPRESS)  # internal: real corpora, JSON
+    parser.add_argument("--stage", type=Path, help=argparse.SUPPRESS)  # internal: per-article stage memory, JSON
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one)))
+        return 0
+    if args.stage:
+        print(json.dumps(measure_stage(args.stage)))
         return 0
     if args.real:
         print(json.dumps(measure_real()))
