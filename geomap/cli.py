@@ -159,7 +159,8 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
     """
     from geomap.pipeline import Resources, assemble, find, online_engine, site_key
     from geomap.site import write_site
-    from geomap.site.output import check_output, is_current
+    from geomap.site.incremental import Previous
+    from geomap.site.output import check_output
 
     started = time.perf_counter()
     engine = _engine(jobs, cache_path, no_cache, scheduler)
@@ -170,7 +171,8 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
         engine = online_engine(lookup, engine)
         found = find(list(articles), strict=strict, engine=engine)
         key = site_key(found, gazetteer_path, online=lookup is not None)
-        if engine.cache_dir and not force and is_current(out, key):
+        previous = None if force or not engine.cache_dir else Previous.read(out)
+        if previous is not None and previous.built_from(key):
             log.info("%s is up to date: no article, gazetteer or geomap file changed since it was built (%.1fs); "
                      "--force builds it again anyway", out, time.perf_counter() - started)
             return

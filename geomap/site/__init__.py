@@ -12,7 +12,6 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -43,7 +42,6 @@ __all__ = ["CSV_COLUMNS", "write_site"]  # the claims.csv header is part of this
 FOOTER_FACTS = ("articles", "gazetteer", "as_of")  # the site facts every page shows (base.html); About shows all
 REGION_CLAIMS = 20  # claims quoted per place on a region page; the place page and the data exports have them all
 POPUP_CLAIMS = 50  # claims listed in a map popup; the filters count them all
-ASSET_PACKAGES = ("markupsafe", "xstatic-leaflet", "xstatic-leaflet-markercluster")  # package_version has the rest
 
 
 def web_url(url: str | None) -> str | None:
@@ -73,12 +71,6 @@ def site_facts(corpus: Corpus) -> dict:
             "gazetteer_places": len(gaz) if gaz else 0,
             "as_of": max(dates) if dates else None,
             "online": len(online)}  # places from Nominatim: their ODbL credit is due
-
-
-def render_code() -> str:
-    """What every file's rendering depends on besides the corpus: geomap's files (code, templates, map data), the
-    libraries that render and the asset packages copied."""
-    return digest(__version__, package_version(), *(f"{name}={metadata.version(name)}" for name in ASSET_PACKAGES))
 
 
 def article_digests(corpus: Corpus) -> dict[str, str]:
@@ -120,7 +112,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
     started = time.perf_counter()
     check_output(out, protect)
     site = site_facts(corpus)
-    facts = digest(render_code(), json.dumps({k: site[k] for k in FOOTER_FACTS}, sort_keys=True))  # on every page
+    facts = digest(package_version(), json.dumps({k: site[k] for k in FOOTER_FACTS}, sort_keys=True))  # on every page
     articles = article_digests(corpus)
     whole = corpus_key(corpus, digest(facts, json.dumps(site, sort_keys=True)), articles)
     previous = None if force else Previous.read(out)
@@ -170,7 +162,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
     files = None
     with atomic_folder(out, protect, key, manifest=lambda: files.manifest(whole)) as root:
         files = SiteFiles(root, previous)
-        code = render_code()
+        code = package_version()
         for name, source in asset_files():
             files.write(name, digest(code, name), source.read_bytes)
         data(files, "index.html", map_page)

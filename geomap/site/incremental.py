@@ -43,6 +43,7 @@ class Previous:
     key: str | None = None  # what it was built from, if the caller said (pipeline.site_key)
     files: dict[str, str] = field(default_factory=dict)  # path -> SHA-256
     keys: dict[str, str] = field(default_factory=dict)  # path -> content key
+    sizes: dict[str, int] = field(default_factory=dict)  # path -> bytes
 
     @classmethod
     def read(cls, out: Path) -> Previous | None:
@@ -53,7 +54,9 @@ class Previous:
             return None
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             return None
-        return cls(out, manifest.get("site_key"), manifest.get("key"), manifest["files"], manifest.get("keys") or {})
+        sizes = manifest.get("sizes")
+        return cls(out, manifest.get("site_key"), manifest.get("key"), manifest["files"], manifest.get("keys") or {},
+                   sizes if isinstance(sizes, dict) else {})
 
     def intact(self, name: str) -> bool:
         """The file is still what the manifest says it is."""
@@ -72,12 +75,33 @@ class Previous:
             return False
         return True
 
+    def on_disk(self) -> dict[str, int]:
+        """Every file now in the folder but the manifest, with its size (a link as the link, a link to a folder too)."""
+        found = {}
+        for folder, dirs, names in os.walk(self.root):
+            for name in [*names, *(d for d in dirs if os.path.islink(os.path.join(folder, d)))]:
+                path = os.path.join(folder, name)
+                found[os.path.relpath(path, self.root).replace(os.sep, "/")] = os.lstat(path).st_size
+        found.pop(MANIFEST, None)
+        return found
+
+    def built_from(self, key: str | None) -> bool:
+        """Whether this is a complete site built from exactly what ``key`` (``pipeline.site_key``) stands for, so
+        building it again would write the same bytes: the folder holds exactly the listed files, at their sizes.
+
+        Cheap (no file is read), so it can be asked before any article is."""
+        if key is None or self.key != key or not self.sizes:
+            return False
+        try:
+            return self.on_disk() == self.sizes
+        except OSError:
+            return False
+
     def up_to_date(self, site_key: str) -> bool:
         """Built from the same inputs by the same code, and no file changed, went missing or was added since."""
         if self.site_key != site_key or not self.keys or self.keys.keys() != self.files.keys():
             return False
-        found = {p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if not p.is_dir()}
-        if found != {*self.files, MANIFEST}:
+        if self.on_disk().keys() != self.files.keys():
             return False
         with ThreadPoolExecutor(HASHING_THREADS) as pool:  # hashlib lets go of the GIL: files are hashed side by side
             return all(pool.map(self.intact, self.files))

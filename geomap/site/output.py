@@ -52,8 +52,9 @@ def atomic_folder(out: Path, protect: list[Path], key: str | None = None,
                   manifest: Callable[[], dict] | None = None) -> Iterator[Path]:
     """Yield a fresh temporary folder; on success it replaces ``out``, on failure it is removed.
 
-    ``key`` (what the site was built from, see ``is_current``) is kept in the manifest. ``manifest`` gives the
-    manifest of what was written, with each file's SHA-256 and size (default: read back from the folder).
+    ``key`` (what the site was built from, see ``incremental.Previous.built_from``) is kept in the manifest.
+    ``manifest`` gives the manifest of what was written, with each file's SHA-256 and size (default: read back
+    from the folder).
 
     The temporary folders carry the builder's process id, so a later build can tell the leftovers of a
     killed build (SIGKILL, power loss) from those of a build still running, and clean them.
@@ -139,26 +140,3 @@ def _write_manifest(root: Path, key: str | None, manifest: dict | None) -> None:
     manifest = {**manifest, **({"key": key} if key else {})}
     (root / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
-
-def is_current(out: Path, key: str | None) -> bool:
-    """Whether ``out`` is a complete site built from exactly what ``key`` stands for, so building it again would
-    write the same bytes: the manifest has the key, and the folder holds exactly its files, at their sizes."""
-    if key is None:
-        return False
-    try:
-        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(manifest, dict) or manifest.get("key") != key or not isinstance(manifest.get("sizes"), dict):
-        return False
-    sizes = dict(manifest["sizes"])
-    try:
-        for folder, _dirs, names in os.walk(out):
-            for name in names:
-                path = os.path.join(folder, name)
-                rel = os.path.relpath(path, out).replace(os.sep, "/")
-                if rel != MANIFEST and os.lstat(path).st_size != sizes.pop(rel, -1):
-                    return False
-    except OSError:
-        return False
-    return not sizes  # every file it lists is there
