@@ -23,6 +23,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, by relative path: what a byte-identical build must reproduce."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (as None), by relative path: what an untouched folder keeps."""
+    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None) for p in root.rglob("*")}
+
+
 def synthetic_corpus(folder: Path, resources: Resources, n: int, seed: int) -> Path:
     """N synthetic articles (no truth file) and the example articles, in one folder."""
     from geomap.synth import TRUTH, write_corpus

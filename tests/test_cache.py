@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import synthetic_corpus
+from conftest import synthetic_corpus, tree
 
 from geomap.cache import ArticleCache, article_key
 from geomap.cli import main
@@ -22,10 +22,6 @@ GAZETTEER = ROOT / "gazetteer.yaml"
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, resources) -> Path:
     return synthetic_corpus(tmp_path_factory.mktemp("corpus"), resources, 6, seed=7)
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def unchanged(caplog) -> tuple[int, int]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import snapshot
 
 from geomap.cli import main
 from geomap.ingest import read_article
@@ -106,11 +107,6 @@ def write_articles(folder: Path, articles: dict[str, str | bytes] = ARTICLES) ->
     for name, content in articles.items():
         (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     return folder
-
-
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every file's bytes and every folder (as None), by relative path."""
-    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None) for p in root.rglob("*")}
 
 
 def build(runner: CliRunner, articles: list[Path], out: Path, gazetteer: Path, *extra: str):

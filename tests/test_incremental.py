@@ -9,17 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GAZETTEER, synthetic_corpus
+from conftest import GAZETTEER, synthetic_corpus, tree
 
 import geomap.site as site_module
 from geomap.cli import main
 from geomap.pipeline import Resources, gather
 from geomap.site import FOOTER_FACTS, write_site
 from geomap.site.output import MANIFEST
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def inodes(root: Path) -> dict[str, int]:
@@ -41,7 +37,7 @@ def copy(corpus_folder, tmp_path) -> dict:
     shutil.copy(GAZETTEER, gazetteer)
     site = tmp_path / "site"
     stats = write_site(gather([articles], Resources.load(gazetteer)), site, protect=[articles])
-    assert stats["reused"] == 0 and stats["rendered"] == len(snapshot(site)) - 1  # all but the manifest
+    assert stats["reused"] == 0 and stats["rendered"] == len(tree(site)) - 1  # all but the manifest
     return {"articles": articles, "gazetteer": gazetteer, "site": site, "stats": stats}
 
 
@@ -51,7 +47,7 @@ def rebuild_and_compare(copy: dict, tmp_path: Path) -> dict:
     stats = write_site(corpus, copy["site"], protect=[copy["articles"]])
     fresh = tmp_path / "fresh"
     write_site(corpus, fresh, protect=[copy["articles"]])
-    assert snapshot(copy["site"]) == snapshot(fresh)
+    assert tree(copy["site"]) == tree(fresh)
     return stats
 
 
@@ -73,7 +69,7 @@ def test_touching_one_article_renders_only_what_shows_it_and_equals_a_full_build
 
 
 def test_a_failed_incremental_build_leaves_the_previous_site_as_it_was(copy, monkeypatch):
-    before, numbers = snapshot(copy["site"]), inodes(copy["site"])
+    before, numbers = tree(copy["site"]), inodes(copy["site"])
     article = copy["articles"] / "synth-000003.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nClashes broke out in Hawija on Monday.\n",
                        encoding="utf-8")
@@ -85,7 +81,7 @@ def test_a_failed_incremental_build_leaves_the_previous_site_as_it_was(copy, mon
     monkeypatch.setattr(site_module, "comparisons", broken)  # after the unchanged article pages were linked
     with pytest.raises(RuntimeError, match="injected failure"):
         write_site(corpus, copy["site"], protect=[copy["articles"]])
-    assert snapshot(copy["site"]) == before and inodes(copy["site"]) == numbers
+    assert tree(copy["site"]) == before and inodes(copy["site"]) == numbers
     assert sorted(p.name for p in copy["site"].parent.iterdir()) == ["articles", "gazetteer.yaml", "site"]
 
 
@@ -113,30 +109,30 @@ def test_an_edited_or_missing_output_file_is_rendered_again(copy, tmp_path):
 
 def test_an_unchanged_site_is_left_as_it_is_and_force_renders_it_again(copy, caplog):
     site = copy["site"]
-    before, files = inodes(site), snapshot(site)
+    before, files = inodes(site), tree(site)
     corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))
     caplog.set_level("INFO", logger="geomap")
     stats = write_site(corpus, site, protect=[copy["articles"]])
     assert stats == {**copy["stats"], "rendered": 0, "reused": copy["stats"]["rendered"]}
-    assert inodes(site) == before and snapshot(site) == files
+    assert inodes(site) == before and tree(site) == files
     assert f"{site}: site is up to date" in caplog.text
     stats = write_site(corpus, site, protect=[copy["articles"]], force=True)
     assert stats == copy["stats"]
     assert not set(inodes(site).values()) & set(before.values())  # every file written anew
-    assert snapshot(site) == files
+    assert tree(site) == files
 
 
 def test_a_file_added_to_an_unchanged_site_is_removed_by_the_rebuild(copy):
-    before = snapshot(copy["site"])
+    before = tree(copy["site"])
     (copy["site"] / "places" / "notes.html").write_text("mine", encoding="utf-8")
     stats = write_site(gather([copy["articles"]], Resources.load(copy["gazetteer"])), copy["site"],
                        protect=[copy["articles"]])
     assert stats["rendered"] == 0 and stats["reused"] == copy["stats"]["rendered"]
-    assert snapshot(copy["site"]) == before
+    assert tree(copy["site"]) == before
 
 
 def test_a_manifest_from_another_version_renders_everything(copy):
-    before = snapshot(copy["site"])
+    before = tree(copy["site"])
     manifest = copy["site"] / MANIFEST
     data = json.loads(manifest.read_text(encoding="utf-8"))
     data["site_key"] = "0" * 64
@@ -145,7 +141,7 @@ def test_a_manifest_from_another_version_renders_everything(copy):
     stats = write_site(gather([copy["articles"]], Resources.load(copy["gazetteer"])), copy["site"],
                        protect=[copy["articles"]])
     assert stats == copy["stats"]
-    assert snapshot(copy["site"]) == before
+    assert tree(copy["site"]) == before
 
 
 def test_cli_says_the_site_is_up_to_date_and_force_rebuilds(runner, copy):

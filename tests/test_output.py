@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import snapshot
 
 from geomap.cli import main
 from geomap.errors import OutputError
@@ -59,10 +60,6 @@ site.article_segments = paused
 sys.argv = ["geomap", "build", *sys.argv[3:]]
 main()
 """
-
-
-def snapshot(root: Path) -> dict[str, bytes | None]:
-    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None) for p in root.rglob("*")}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import synthetic_corpus
+from conftest import synthetic_corpus, tree
 
 from geomap import parallel, pipeline
 from geomap.cli import main
@@ -18,10 +18,6 @@ GAZETTEER = ROOT / "gazetteer.yaml"
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, resources) -> Path:
     return synthetic_corpus(tmp_path_factory.mktemp("corpus"), resources, 12, seed=3)
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_worker_processes_give_the_same_extractions(resources, corpus):
