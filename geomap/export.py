@@ -8,9 +8,13 @@ from geomap.clusters import ClaimCluster
 from geomap.model import Claim, Extraction, Mention, Place
 
 
+def json_text(obj: object) -> str:
+    """Compact JSON with sorted keys: the same bytes in site/data and on stdout."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def json_line(obj: object) -> str:
-    """One compact JSON line with sorted keys: the same bytes in site/data and on stdout."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+    return json_text(obj) + "\n"
 
 
 def place_record(place: Place) -> dict:

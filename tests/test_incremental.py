@@ -15,6 +15,7 @@ import geomap.site as site_module
 from geomap.cli import main
 from geomap.pipeline import Resources, gather
 from geomap.site import FOOTER_FACTS, write_site
+from geomap.site.incremental import Parted, Previous, SiteFiles
 from geomap.site.output import MANIFEST
 
 
@@ -66,6 +67,61 @@ def test_touching_one_article_renders_only_what_shows_it_and_equals_a_full_build
     assert "articles/synth-000004.html" not in rendered  # an untouched article's page is the same file, linked
     assert {"index.html", "data/claims.csv", "articles/index.html"} <= rendered  # pages of the whole corpus
     assert len(rendered) == stats["rendered"] + 1  # and the manifest
+
+
+def test_touching_one_article_renders_only_its_parts_of_the_data_exports(copy, tmp_path, monkeypatch):
+    rendered: list[str] = []
+    for name in ("claim_features", "claim_rows", "unresolved_rows"):
+        real = getattr(site_module, name)
+        monkeypatch.setattr(site_module, name, lambda x, real=real: rendered.append(x.article.id) or real(x))
+    article = copy["articles"] / "synth-000003.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nClashes broke out in Hawija on Monday.\n",
+                       encoding="utf-8")
+    corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))
+    write_site(corpus, copy["site"], protect=[copy["articles"]])
+    assert len(corpus.extractions) > 12 and rendered == ["synth-000003"] * 3  # the others' bytes are copied
+    rendered.clear()
+    write_site(corpus, tmp_path / "fresh", protect=[copy["articles"]])  # equal to rendering every part
+    assert len(rendered) == 3 * len(corpus.extractions) - 2 * len(corpus.duplicates)
+    assert tree(copy["site"]) == tree(tmp_path / "fresh")
+
+
+def parted_file(root: Path, previous: Previous | None, parts: dict[str, str], how: Parted) -> list[str]:
+    """Write ``parts`` (key -> text) as one parted file in ``root``; the keys whose text was rendered."""
+    rendered: list[str] = []
+    files = SiteFiles(root, previous)
+    files.write_parts("data/x.txt", "file key " + "".join(parts.values()), how,
+                      ((key, lambda key=key: rendered.append(key) or parts[key]) for key in parts))
+    (root / MANIFEST).write_text(json.dumps(files.manifest("site")), encoding="utf-8")
+    return rendered
+
+
+@pytest.mark.parametrize("how", [Parted(), Parted(head="[", sep=",", tail="]\n"), Parted(head="é;", sep="||")])
+def test_a_parted_file_copies_unchanged_parts_and_renders_the_others(tmp_path, how):
+    first = {"a": "1", "b": "", "c": "ü3", "d": "4444", "e": ""}
+    assert parted_file(tmp_path / "one", None, first, how) == list(first)
+    expected = how.head + how.sep.join(t for t in first.values() if t) + how.tail
+    assert (tmp_path / "one" / "data" / "x.txt").read_text(encoding="utf-8") == expected
+    second = {"e": "", "x": "new", "c": "ü3", "b2": "now text", "a": "1"}  # reordered, new and changed (b2) parts
+    rendered = parted_file(tmp_path / "two", Previous.read(tmp_path / "one"), second, how)
+    assert rendered == ["x", "b2"]
+    expected = how.head + how.sep.join(t for t in second.values() if t) + how.tail
+    assert (tmp_path / "two" / "data" / "x.txt").read_text(encoding="utf-8") == expected
+
+
+def test_a_parted_file_that_is_not_as_the_manifest_says_is_rendered_whole(tmp_path):
+    parts, how = {"a": "alpha", "b": "beta"}, Parted(sep="\n")
+    parted_file(tmp_path / "one", None, parts, how)
+    target = tmp_path / "one" / "data" / "x.txt"
+    target.write_text("alphA\nbeta", encoding="utf-8")  # same size, edited
+    assert parted_file(tmp_path / "two", Previous.read(tmp_path / "one"), {**parts, "c": "new"}, how) == ["a", "b", "c"]
+    assert (tmp_path / "two" / "data" / "x.txt").read_text(encoding="utf-8") == "alpha\nbeta\nnew"
+    manifest = tmp_path / "two" / MANIFEST
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["parts"]["data/x.txt"]["parts"][0] = data["parts"]["data/x.txt"]["parts"][0].replace(" 5", " 4")
+    manifest.write_text(json.dumps(data), encoding="utf-8")  # its parts no longer add up to its size
+    assert parted_file(tmp_path / "three", Previous.read(tmp_path / "two"), parts, how) == ["a", "b"]
+    assert (tmp_path / "three" / "data" / "x.txt").read_text(encoding="utf-8") == "alpha\nbeta"
 
 
 def test_a_failed_incremental_build_leaves_the_previous_site_as_it_was(copy, monkeypatch):

@@ -1,13 +1,19 @@
-"""The site's data exports in site/data/: claims and places as GeoJSON, ACLED-like claims and unresolved names as CSV."""
+"""The site's data exports in site/data/: claims and places as GeoJSON, ACLED-like claims and unresolved names as CSV.
+
+The exports of claims and names are written an article at a time (see ``incremental.Parted``): each function here
+renders one article's part of a file, so a rebuild renders only the parts of the articles that changed, and no
+export is ever held whole in memory.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
-from geomap.export import claim_record, place_record
+from geomap.export import claim_record, json_text, place_record
 from geomap.model import Claim, Extraction, Place
-from geomap.pipeline import Corpus
+from geomap.site.incremental import Parted
 from geomap.site.views import PlaceView, RegionView
 
 CSV_COLUMNS = ("event_id", "event_date", "time_precision", "event_type", "actor1", "actor2", "country", "admin1",
@@ -16,16 +22,12 @@ CSV_COLUMNS = ("event_id", "event_date", "time_precision", "event_type", "actor1
 UNRESOLVED_COLUMNS = ("article_id", "start", "end", "text", "note")
 
 
-def _claim_rows(corpus: Corpus) -> list[tuple[Extraction, int, Claim, Place]]:
-    rows = []
-    for x in corpus.extractions:
-        if x.article.id in corpus.duplicates:
-            continue
-        places = x.places
-        for n, claim in enumerate(x.claims):
-            for pid in claim.places:
-                rows.append((x, n, claim, places[pid]))
-    return rows
+def _claim_rows(x: Extraction) -> Iterator[tuple[int, Claim, Place]]:
+    """An article's claims, one row per claim and place."""
+    places = x.places
+    for n, claim in enumerate(x.claims):
+        for pid in claim.places:
+            yield n, claim, places[pid]
 
 
 def geometry(place: Place) -> dict:
@@ -37,19 +39,21 @@ def geometry(place: Place) -> dict:
     return {"type": "Point", "coordinates": [place.lon, place.lat]}
 
 
-def claims_geojson(corpus: Corpus) -> dict:
-    features = []
-    for x, n, claim, place in _claim_rows(corpus):
-        features.append({
-            "type": "Feature",
-            "geometry": geometry(place),
-            # The same fields as the JSON Lines contract, one place per feature.
-            "properties": {
-                **claim_record(claim, x.article.text), **place_record(place),
-                "article": x.article.id, "claim": n, "outlet": x.article.outlet, "published": x.article.published,
-            },
-        })
-    return {"type": "FeatureCollection", "features": features}
+# A FeatureCollection as ``json_line`` writes it, around its features joined by ",": written a part at a time.
+FEATURES = Parted(head='{"features":[', sep=",", tail='],"type":"FeatureCollection"}\n')
+
+
+def claim_features(x: Extraction) -> str:
+    """An article's features of ``data/claims.geojson`` (one per claim and place), joined by ","."""
+    return ",".join(json_text({
+        "type": "Feature",
+        "geometry": geometry(place),
+        # The same fields as the JSON Lines contract, one place per feature.
+        "properties": {
+            **claim_record(claim, x.article.text), **place_record(place),
+            "article": x.article.id, "claim": n, "outlet": x.article.outlet, "published": x.article.published,
+        },
+    }) for n, claim, place in _claim_rows(x))
 
 
 def _cell(value: object) -> object:
@@ -59,36 +63,34 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv(columns: tuple[str, ...], rows) -> str:
+def csv_text(rows: Iterable[Iterable[object]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
     for row in rows:
         w.writerow(_cell(v) for v in row)
     return buf.getvalue()
 
 
-def claims_csv(corpus: Corpus) -> str:
-    """ACLED-like rows, one per claim and place."""
-    return _csv(CSV_COLUMNS, _acled_rows(corpus))
+def claim_rows(x: Extraction) -> str:
+    """An article's rows of ``data/claims.csv``: ACLED-like, one per claim and place (``CSV_COLUMNS``)."""
+    return csv_text(_acled_row(x, n, claim, place) for n, claim, place in _claim_rows(x))
 
 
-def _acled_rows(corpus: Corpus):
-    for x, n, claim, place in _claim_rows(corpus):
-        killed = [q.value for q in claim.quantities if q.kind == "killed" and q.value is not None]
-        yield [
-            f"{x.article.id}-{n}-{place.id}", claim.date or "", claim.time_precision or "", claim.event,
-            claim.actors[0] if claim.actors else "", claim.actors[1] if len(claim.actors) > 1 else "",
-            place.country or "", place.region or "", place.name, place.lat, place.lon, place.precision,
-            x.article.outlet or "", x.article.url or "", x.article.text[claim.start:claim.end],
-            int(max(killed)) if killed else "", x.article.id, claim.start, claim.end,
-        ]
+def _acled_row(x: Extraction, n: int, claim: Claim, place: Place) -> list:
+    killed = [q.value for q in claim.quantities if q.kind == "killed" and q.value is not None]
+    return [
+        f"{x.article.id}-{n}-{place.id}", claim.date or "", claim.time_precision or "", claim.event,
+        claim.actors[0] if claim.actors else "", claim.actors[1] if len(claim.actors) > 1 else "",
+        place.country or "", place.region or "", place.name, place.lat, place.lon, place.precision,
+        x.article.outlet or "", x.article.url or "", x.article.text[claim.start:claim.end],
+        int(max(killed)) if killed else "", x.article.id, claim.start, claim.end,
+    ]
 
 
-def unresolved_csv(corpus: Corpus) -> str:
-    """Names found in the text but not placed on the map (not a place here, or no gazetteer match), and why."""
-    return _csv(UNRESOLVED_COLUMNS, ([x.article.id, m.start, m.end, m.text, m.reason]
-                                     for x in corpus.extractions for m in x.mentions if m.place is None))
+def unresolved_rows(x: Extraction) -> str:
+    """An article's rows of ``data/unresolved.csv``: names found in the text but not placed on the map (not a place
+    here, or no gazetteer match), and why (``UNRESOLVED_COLUMNS``)."""
+    return csv_text([x.article.id, m.start, m.end, m.text, m.reason] for m in x.mentions if m.place is None)
 
 
 def places_geojson(views: list[PlaceView], region_of: dict[str, RegionView]) -> dict:

@@ -6,6 +6,10 @@ hard-linked (copied when links fail) from the previous site into the new tempora
 the site only when complete. A previous file is trusted only if its SHA-256 is still the one the manifest recorded:
 an edited or corrupted file is rendered again. (File times are not used: the manifest, like every file of the site,
 is the same for the same inputs.)
+
+A file that covers the whole corpus (the data exports) changes whenever any article does, so it is written as
+keyed parts (``Parted``): one article's rows, one cluster. The manifest records each part's key and size, and a
+rebuild copies an unchanged part's bytes out of the previous file, rendering only the parts that changed.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import mmap
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +30,7 @@ from geomap.site.output import MANIFEST
 
 log = logging.getLogger(__name__)
 HASHING_THREADS = 4
+PART_KEY = 32  # hex digits of a part's key kept in the manifest: 128 bits tell parts apart as well as 256
 
 
 def sha256_file(path: Path) -> str:
@@ -44,6 +51,7 @@ class Previous:
     files: dict[str, str] = field(default_factory=dict)  # path -> SHA-256
     keys: dict[str, str] = field(default_factory=dict)  # path -> content key
     sizes: dict[str, int] = field(default_factory=dict)  # path -> bytes
+    parts: dict[str, dict] = field(default_factory=dict)  # path -> how a Parted file was made (SiteFiles.write_parts)
 
     @classmethod
     def read(cls, out: Path) -> Previous | None:
@@ -54,9 +62,9 @@ class Previous:
             return None
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             return None
-        sizes = manifest.get("sizes")
+        sizes, parts = manifest.get("sizes"), manifest.get("parts")
         return cls(out, manifest.get("site_key"), manifest.get("key"), manifest["files"], manifest.get("keys") or {},
-                   sizes if isinstance(sizes, dict) else {})
+                   sizes if isinstance(sizes, dict) else {}, parts if isinstance(parts, dict) else {})
 
     def intact(self, name: str) -> bool:
         """The file is still what the manifest says it is."""
@@ -74,6 +82,28 @@ class Previous:
                      self.root / name)
             return False
         return True
+
+    def part_spans(self, name: str, parted: Parted) -> dict[str, tuple[int, int]]:
+        """Part key -> (offset, size) in the previous file ``name``, if it was made the same way, is intact, and its
+        parts add up to its size (else nothing is copied from it)."""
+        made = self.parts.get(name)
+        if not isinstance(made, dict) or made.get("head") != len(parted.head.encode("utf-8")) \
+                or made.get("sep") != parted.sep or not isinstance(made.get("parts"), list):
+            return {}
+        spans: dict[str, tuple[int, int]] = {}
+        offset, sep, first = made["head"], len(parted.sep.encode("utf-8")), True
+        for entry in made["parts"]:
+            key, _, size_text = str(entry).partition(" ")
+            if not size_text.isdecimal():
+                return {}
+            size = int(size_text)
+            if size:
+                offset += 0 if first else sep
+            spans.setdefault(key, (offset, size))
+            offset, first = offset + size, first and not size
+        if offset + len(parted.tail.encode("utf-8")) != self.sizes.get(name) or not self.intact(name):
+            return {}
+        return spans
 
     def on_disk(self) -> dict[str, int]:
         """Every file now in the folder but the manifest, with its size (a link as the link, a link to a folder too)."""
@@ -107,6 +137,25 @@ class Previous:
             return all(pool.map(self.intact, self.files))
 
 
+@dataclass(frozen=True)
+class Parted:
+    """How a file is made of parts: ``head``, the non-empty parts joined by ``sep``, then ``tail``."""
+
+    head: str = ""
+    sep: str = ""
+    tail: str = ""
+
+
+@contextmanager
+def _mapped(path: Path | None) -> Iterator[mmap.mmap | None]:
+    """The file's bytes, mapped read-only (None for no file, or an empty one, which cannot be mapped)."""
+    if path is None or path.stat().st_size == 0:
+        yield None
+        return
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        yield mapped
+
+
 class SiteFiles:
     """Writes the site's files into the temporary folder ``root``; one whose key is unchanged is linked from
     ``previous`` instead of rendered. Records what the manifest says about each file."""
@@ -117,21 +166,13 @@ class SiteFiles:
         self.files: dict[str, str] = {}
         self.keys: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
+        self.parts: dict[str, dict] = {}
         self.reused = 0
 
     def write(self, name: str, key: str, render: Callable[[], str | bytes]) -> None:
         """``name``: the path in the site (posix); ``render`` is called only when the file must be rendered."""
-        target = self.root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if self.previous is not None and self.previous.reusable(name, key):
-            source = self.previous.root / name
-            try:
-                os.link(source, target)
-            except OSError:  # another file system, no hard links, too many links: a copy does as well
-                shutil.copy2(source, target)
-            self.files[name] = self.previous.files[name]
-            self.reused += 1
-        else:
+        target = self._target(name)
+        if not self._link(name, key, target):
             content = render()
             data = content.encode("utf-8") if isinstance(content, str) else content
             target.write_bytes(data)
@@ -139,5 +180,59 @@ class SiteFiles:
         self.keys[name] = key
         self.sizes[name] = target.stat().st_size
 
+    def write_parts(self, name: str, key: str, parted: Parted, parts: Iterable[tuple[str, Callable[[], str]]]) -> None:
+        """A file of keyed parts, ``(part key, render)`` in file order: unchanged parts are copied out of the previous
+        file (read through a memory map, so a large export is never held whole), the others rendered."""
+        target = self._target(name)
+        if not self._link(name, key, target):
+            spans = self.previous.part_spans(name, parted) if self.previous is not None else {}
+            made: list[str] = []  # "key size" per part: one short line each in the manifest
+            digest = hashlib.sha256()
+            with target.open("wb") as out, _mapped(self.previous.root / name if spans else None) as old:
+
+                def put(data: bytes) -> None:
+                    out.write(data)
+                    digest.update(data)
+
+                put(parted.head.encode("utf-8"))
+                sep, first = parted.sep.encode("utf-8"), True
+                for part_key, render in parts:
+                    part_key = part_key[:PART_KEY]
+                    span = spans.get(part_key)
+                    if span is None:
+                        data = render().encode("utf-8")
+                    else:
+                        data = old[span[0]:span[0] + span[1]] if span[1] else b""
+                    if data:
+                        put(data if first else sep + data)
+                        first = False
+                    made.append(f"{part_key} {len(data)}")
+                put(parted.tail.encode("utf-8"))
+            self.files[name] = digest.hexdigest()
+            self.parts[name] = {"head": len(parted.head.encode("utf-8")), "sep": parted.sep, "parts": made}
+        self.keys[name] = key
+        self.sizes[name] = target.stat().st_size
+
+    def _target(self, name: str) -> Path:
+        target = self.root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def _link(self, name: str, key: str, target: Path) -> bool:
+        """Link (or copy) the previous site's file ``name`` if its key is ``key``; whether it was."""
+        if self.previous is None or not self.previous.reusable(name, key):
+            return False
+        source = self.previous.root / name
+        try:
+            os.link(source, target)
+        except OSError:  # another file system, no hard links, too many links: a copy does as well
+            shutil.copy2(source, target)
+        self.files[name] = self.previous.files[name]
+        if name in self.previous.parts:
+            self.parts[name] = self.previous.parts[name]
+        self.reused += 1
+        return True
+
     def manifest(self, site_key: str) -> dict:
-        return {"generator": "geomap", "site_key": site_key, "files": self.files, "sizes": self.sizes, "keys": self.keys}
+        return {"generator": "geomap", "site_key": site_key, "files": self.files, "sizes": self.sizes, "keys": self.keys,
+                "parts": self.parts}
