@@ -35,25 +35,48 @@ def build(tmp_path, resources, articles: dict[str, str]):
 
 
 def test_map_data_rows_follow_the_popup_order(tmp_path, resources):
-    """Claim rows are numbered in the order popups list them, so the filter hides the right lines."""
+    """Each popup line names the row of its claim, so the filter hides the right lines."""
     articles = tmp_path / "articles"
     articles.mkdir()
     (articles / "a.md").write_text(OUTLET.format(o="Beta", d="2017-10-02", body="Clashes broke out in Hawija."))
     (articles / "b.md").write_text(OUTLET.format(o="Alpha", d="2017-10-01", body="Militants surrendered in Hawija."))
     views = place_views(gather([articles], resources))
-    data = map_data(views)
+    data, rows_of = map_data(views)
     assert data["outlets"] == ["Alpha", "Beta"]
     hawija = next(p for p in data["places"] if p["id"] == "hawija")
     rows = data["claims"][hawija["claims"][0]:hawija["claims"][1]]
     assert [data["outlets"][r[1]] for r in rows] == ["Alpha", "Beta"]
     assert [data["events"][r[2]]["name"] for r in rows] == ["surrender", "fighting"]
     assert [r[3] for r in rows] == ["2017-10-01", "2017-10-02"]  # the article's date when the claim has none
+    assert [r[4] for r in rows] == [1, 1]
     view = next(v for v in views if v.place.id == "hawija")
     html = Environment(loader=PackageLoader("geomap.site", "templates"), autoescape=True).get_template(
-        "popup.html").render(view=view, region=None, first=hawija["claims"][0])
+        "popup.html").render(view=view, region=None, rows=rows_of["hawija"])
     numbers = [int(n) for n in re.findall(r'data-claim="(\d+)"', html)]
-    assert numbers == list(range(*hawija["claims"]))
+    assert numbers == rows_of["hawija"] == list(range(*hawija["claims"]))
     assert html.index(">Alpha<") < html.index(">Beta<")
+
+
+def test_claims_that_the_filters_cannot_tell_apart_share_a_map_row(tmp_path, resources):
+    """Same place, outlet, event and date: one row counting them, so the map page grows with the claims' variety."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "a.md").write_text(OUTLET.format(o="Alpha", d="2017-10-02", body=(
+        "Clashes broke out in Hawija. Heavy clashes were reported in Hawija again. Militants surrendered in Hawija.")))
+    (articles / "b.md").write_text(OUTLET.format(o="Alpha", d="2017-10-02", body="Fighting raged in Hawija."))
+    (articles / "c.md").write_text(OUTLET.format(o="Beta", d="2017-10-02", body="Gunmen attacked a checkpoint in Hawija."))
+    views = place_views(gather([articles], resources))
+    data, rows_of = map_data(views)
+    hawija = next(p for p in data["places"] if p["id"] == "hawija")
+    rows = data["claims"][hawija["claims"][0]:hawija["claims"][1]]
+    named = sorted((data["outlets"][r[1]], data["events"][r[2]]["name"], r[3], r[4]) for r in rows)
+    assert named == [("Alpha", "fighting", "2017-10-02", 3), ("Alpha", "surrender", "2017-10-02", 1),
+                     ("Beta", "shooting", "2017-10-02", 1)]
+    view = next(v for v in views if v.place.id == "hawija")
+    assert len(rows_of["hawija"]) == view.claim_count == 5
+    for cv, row in zip(view.claims, rows_of["hawija"], strict=True):  # each claim points at the row that counts it
+        assert data["outlets"][data["claims"][row][1]] == cv.article.outlet
+        assert data["events"][data["claims"][row][2]]["name"] == cv.claim.event
 
 
 OUTLET = "---\ntitle: Report\noutlet: {o}\npublished: {d}\n---\n{body}\n"

@@ -158,11 +158,11 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
         files.write(name, digest(whole, name), render)
 
     def map_page() -> str:
-        data = mapdata.map_data(views)
+        data, rows_of = mapdata.map_data(views)
         popup = env.get_template("popup.html")
         popups = {v.place.id: popup.render(view=first_claims(v, POPUP_CLAIMS), total=v.claim_count,
-                                           region=region_of.get(v.place.id), first=p["claims"][0])
-                  for v, p in zip(views, data["places"], strict=True)}
+                                           region=region_of.get(v.place.id), rows=rows_of[v.place.id])
+                  for v in views}
         panel = env.get_template("panel.html").render(legend=mapdata.legend(views, admin1),
                                                       bucket_range=mapdata.bucket_range)
         m = build_map(data, popups, panel, mapdata.regions_geojson(admin1), online=bool(site["online"]))

@@ -1,7 +1,7 @@
 """What the map's JavaScript receives: places, claims, the legend and the region choropleth, as plain JSON data.
 
-Claims are compact rows (place, outlet, event, date) so 10,000 of them stay a few hundred kilobytes; names
-reach the page only through templates (escaped), the script works with indexes.
+Claims are compact rows (place, outlet, event, date, how many claims) so 10,000 of them stay a few hundred
+kilobytes; names reach the page only through templates (escaped), the script works with indexes.
 """
 
 from __future__ import annotations
@@ -47,26 +47,38 @@ def choropleth_classes(most: int) -> list[tuple[str, str]]:
     return out
 
 
-def map_data(views: list[PlaceView]) -> dict:
-    """Places (with the range of their claims in ``claims``), claim rows, outlet and event lists."""
+def map_data(views: list[PlaceView]) -> tuple[dict, dict[str, list[int]]]:
+    """Places (with the range of their rows in ``claims``), claim rows, outlet and event lists; and for each place
+    the row of each of its claims, in the order popups list them.
+
+    A row is [place, outlet, event, date, claims]: a place's claims of one outlet, event and date share a row,
+    which is all the filters tell apart, so the page grows with the variety of claims, not their number.
+    """
     outlets = sorted({o for v in views for o in v.outlets})
     events = event_order({cv.claim.event for v in views for cv in v.claims})
     outlet_n = {o: n for n, o in enumerate(outlets)}
     event_n = {e: n for n, e in enumerate(events)}
-    places, claims = [], []
+    places: list[dict] = []
+    claims: list[list] = []
+    rows_of: dict[str, list[int]] = {}
     for v in views:
         p = v.place
-        first = len(claims)
+        first, row_of, rows = len(claims), {}, []
         for cv in v.claims:
-            claims.append([len(places), outlet_n[outlet_of(cv.article)], event_n[cv.claim.event],
-                           claim_date(cv.article, cv.claim)])
+            key = (outlet_n[outlet_of(cv.article)], event_n[cv.claim.event], claim_date(cv.article, cv.claim))
+            if key not in row_of:
+                row_of[key] = len(claims)
+                claims.append([len(places), *key, 0])
+            claims[row_of[key]][4] += 1
+            rows.append(row_of[key])
+        rows_of[p.id] = rows
         record = {"id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon, "shape": p.geometry,
                   "claims": [first, len(claims)]}
         if p.geometry != "point":
             record["coords"] = [list(c) for c in p.coords]
         places.append(record)
     return {"places": places, "claims": claims, "outlets": outlets,
-            "events": [{"name": e, "colour": EVENT_COLOURS.get(e, EVENT_COLOURS["other"])} for e in events]}
+            "events": [{"name": e, "colour": EVENT_COLOURS.get(e, EVENT_COLOURS["other"])} for e in events]}, rows_of
 
 
 def legend(views: list[PlaceView], regions: list[RegionView]) -> Legend:

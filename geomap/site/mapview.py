@@ -86,8 +86,12 @@ class ClaimLayer(MacroElement):
                     box.querySelectorAll("section.outlet").forEach(function (section) {
                         section.hidden = !section.querySelector("[data-claim]:not([hidden])");
                     });
-                    var all = p.claims[1] - p.claims[0], shownHere = 0;  // the popup may list only the first ones
-                    for (var k = p.claims[0]; k < p.claims[1]; k++) { if (shown(data.claims[k])) { shownHere++; } }
+                    var all = 0, shownHere = 0;  // the popup may list only the first ones
+                    for (var k = p.claims[0]; k < p.claims[1]; k++) {
+                        var c = data.claims[k];
+                        all += c[4];
+                        if (shown(c)) { shownHere += c[4]; }
+                    }
                     if (shownHere < all) {
                         box.querySelector(".count").textContent = shownHere + " of " + all + " claims shown";
                     }
@@ -123,7 +127,7 @@ class ClaimLayer(MacroElement):
                         var counts = {}, n = 0, best = null, layer = layers[i];
                         for (var k = p.claims[0]; k < p.claims[1]; k++) {
                             var c = data.claims[k];
-                            if (shown(c)) { n++; counts[c[2]] = (counts[c[2]] || 0) + 1; }
+                            if (shown(c)) { n += c[4]; counts[c[2]] = (counts[c[2]] || 0) + c[4]; }
                         }
                         layer.claimsShown = n;
                         if (!n) { return; }
