@@ -7,16 +7,17 @@ GeoNames name worth looking for anywhere (countries, regions, towns of some size
 
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import ahocorasick
 
 from geomap import cache
-from geomap.gazetteer import Gazetteer, names_automaton
+from geomap.gazetteer import Gazetteer
 from geomap.geocoders.geonames import AREA, WorldNames
 from geomap.textnorm import ARTICLES, fold, fold_with_map
 
@@ -78,45 +79,94 @@ col gen lt maj capt sgt mr mrs ms dr president prime minister general colonel sh
 DEMONYM = "demonym (names a country or continent without being a place)"
 
 
+@dataclass(frozen=True)
+class WordMatcher:
+    """Names found only where they stand as whole words of a folded text.
+
+    Most automaton hits are names inside longer words ("ana" in "banana"), and checking each in Python cost
+    more than the scan. So the scan runs on ``_spaced(folded)``, every character but letters and digits made a
+    space, for each name's own ``_spaced`` form (a space on each side): only whole-word hits come out, and a hit
+    is the name itself where the folded text holds it there ("u.s." is " u s  ", which "u s" would match too).
+    """
+
+    automaton: ahocorasick.Automaton  # _spaced(name) -> ((name, value), ...)
+
+    def iter(self, folded: str, spaced: str) -> Iterator[tuple[int, int, str, object]]:
+        """(start, end) in ``folded``, name and value of every name standing there; ``spaced``: ``_spaced(folded)``."""
+        if not len(self.automaton):
+            return
+        for end, entries in self.automaton.iter(spaced):
+            for name, value in entries:
+                start = end - len(name) - 1  # ``spaced`` has one more character in front
+                if folded.startswith(name, start):
+                    yield start, end - 1, name, value
+
+
+def word_matcher(entries: Iterable[tuple[str, object]]) -> WordMatcher:
+    """A ``WordMatcher`` for (name, value) pairs; a later pair for a name replaces an earlier one, and the empty
+    name is found nowhere."""
+    spaced: dict[str, list[tuple[str, object]]] = {}
+    for name, value in dict(entries).items():
+        if name:
+            spaced.setdefault(_spaced(name), []).append((name, value))
+    automaton = ahocorasick.Automaton()
+    for key, found in spaced.items():
+        automaton.add_word(key, tuple(found))
+    if len(automaton):
+        automaton.make_automaton()
+    return WordMatcher(automaton)
+
+
+# ASCII characters other than letters and digits -> space, as a byte table (UTF-8 bytes of other characters stay).
+_SPACE_NON_ALNUM = bytes(b if chr(b).isalnum() or b >= 128 else 32 for b in range(256))
+_NON_ASCII_NON_ALNUM = re.compile(r"[^\x00-\x7f\w]")  # \w is isalnum() or "_", and "_" is ASCII
+
+
+def _spaced(folded: str) -> str:
+    """``folded`` with every character that is not a letter or digit (``isalnum``) made a space, and a space on each
+    side: same offsets plus one."""
+    out = folded.encode("utf-8", "surrogatepass").translate(_SPACE_NON_ALNUM).decode("utf-8", "surrogatepass")
+    if not out.isascii():
+        out = _NON_ASCII_NON_ALNUM.sub(" ", out)
+    return f" {out} "
+
+
 @lru_cache(maxsize=8)
-def _world_automaton(world: Mapping[str, int]) -> ahocorasick.Automaton:
-    """GeoNames names and demonyms: values are (matched key, key to look the place up by, source).
+def _world_matcher(world: Mapping[str, int]) -> WordMatcher:
+    """GeoNames names and demonyms: values are (key to look the place up by, source).
 
     Built from the cached GeoNames names, it is cached beside them: loading it takes a quarter of building it.
     """
     origin = getattr(world, "origin", "")
     if not origin:
-        return _build_world_automaton(world)
+        return _build_world_matcher(world)
     return cache.pickled(cache.cache_dir() / f"matcher-{cache.digest(cache.code_version(), origin)[:32]}.pickle",
-                         lambda: _build_world_automaton(world), "the name matcher")
+                         lambda: _build_world_matcher(world), "the name matcher")
 
 
-def _build_world_automaton(world: Mapping[str, int]) -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for word, country in getattr(world, "demonyms", {}).items():
-        automaton.add_word(word, (word, country, "demonym"))
-    for key in world:
-        automaton.add_word(key, (key, key, "world"))  # a town's name over a demonym ("Jordanian" is both)
-    if len(automaton):
-        automaton.make_automaton()
-    return automaton
+def _build_world_matcher(world: Mapping[str, int]) -> WordMatcher:
+    demonyms = ((word, (country, "demonym")) for word, country in getattr(world, "demonyms", {}).items())
+    # a town's name over a demonym ("Jordanian" is both)
+    return word_matcher(itertools.chain(demonyms, ((key, (key, "world")) for key in world)))
 
 
-def _hits(folded: str, gazetteer: Gazetteer, world: Mapping[str, int]) -> Iterator[tuple[int, str, str, str]]:
-    """(end, matched key, key to look the place up by, source) of every name in a folded text.
+@lru_cache(maxsize=8)
+def _curated_matcher(gazetteer: Gazetteer) -> WordMatcher:
+    return word_matcher((key, (key, "curated")) for key in gazetteer.names)
+
+
+def _hits(folded: str, gazetteer: Gazetteer, world: Mapping[str, int]) -> Iterator[tuple[int, int, str, str]]:
+    """(start, end, key to look the place up by, source) of every name standing as whole words in a folded text.
 
     A gazetteer name is the curated place only: the same name from GeoNames or as a demonym is not reported.
     """
     names = gazetteer.names
-    automaton = _world_automaton(world)
-    if len(automaton):
-        for end, (matched, key, source) in automaton.iter(folded):
-            if matched not in names:
-                yield end, matched, key, source
-    curated = names_automaton(gazetteer)
-    if len(curated):
-        for end, key in curated.iter(folded):
-            yield end, key, key, "curated"
+    spaced = _spaced(folded)
+    for start, end, name, (key, source) in _world_matcher(world).iter(folded, spaced):
+        if name not in names:
+            yield start, end, key, source
+    for start, end, _name, (key, source) in _curated_matcher(gazetteer).iter(folded, spaced):
+        yield start, end, key, source
 
 
 @lru_cache(maxsize=8)
@@ -250,11 +300,8 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
     world = world if world is not None else _NO_WORLD
     abbreviated = abbreviations(text, world)
     located = {m.start() for m in abbreviated if "name" in m.re.groupindex}  # where ", Ky." follows a name
-    for end_f, matched, key, source in _hits(folded, gazetteer, world):
-        start_f = end_f - len(matched) + 1
-        if (start_f and folded[start_f - 1].isalnum()) or (end_f + 1 < len(folded) and folded[end_f + 1].isalnum()):
-            continue  # inside a longer word
-        start, end = index[start_f], index[end_f] + 1
+    for start_f, end_f, key, source in _hits(folded, gazetteer, world):
+        start, end = index[start_f], index[end_f - 1] + 1
         span = text[start:end]
         if span.islower():
             continue  # "hit", "ana": lowercase words are not names

@@ -15,7 +15,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geomap import claims, dates, lexicon, sentences
+from geomap import claims, dates, lexicon, recognize, sentences
 from geomap.lexicon import case_fold, load_lexicon
 
 TERMS = [t for name, section in (("events.yaml", "events"), ("actors.yaml", "actors"))
@@ -187,3 +187,40 @@ def test_case_fold_maps_regex_case_equivalents_to_ascii():
     assert case_fold("İdlib ıs ſaid \u212aill") == "idlib is said kill"
     assert case_fold("Ünal") == "Ünal"  # no ASCII letter matches "Ü"; kept as it is
     assert case_fold("A\udc80İ") == "a\udc80i"  # a lone surrogate passes through
+
+
+# Names of letters, digits and spaces, and names with other characters, which the matcher handles apart.
+MATCHER_NAMES = ["al bab", "bab", "ana", "u.s.", "u s", "washington, d.c.", "d.c.", "homs (hims)", "(hims)", "a-b", "ab",
+                 "zurich", "züri", "é", "x\u0301", "12"]
+matcher_texts = st.lists(st.one_of(st.sampled_from(MATCHER_NAMES), st.text(" .,()-_é\u0301\u2014\udc80xabns", max_size=4)),
+                         max_size=12).map("".join)
+
+
+def plain_word_hits(names: list[str], text: str) -> set[tuple[int, int, str]]:
+    """The reference: every occurrence of every name with no letter or digit (``isalnum``) right before or after."""
+    out = set()
+    for name in names:
+        start = text.find(name)
+        while start >= 0:
+            end = start + len(name)
+            if not (start and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum()):
+                out.add((start, end, name))
+            start = text.find(name, start + 1)
+    return out
+
+
+@SETTINGS
+@given(matcher_texts)
+def test_word_matcher_finds_each_name_standing_as_whole_words(text):
+    matcher = recognize.word_matcher((name, name.upper()) for name in MATCHER_NAMES)
+    found = list(matcher.iter(text, recognize._spaced(text)))
+    assert all(value == name.upper() and text[start:end] == name for start, end, name, value in found)
+    assert len(found) == len(set(found))
+    assert {(start, end, name) for start, end, name, _ in found} == plain_word_hits(MATCHER_NAMES, text)
+
+
+def test_word_matcher_keeps_the_last_value_of_a_name_and_finds_no_empty_name():
+    matcher = recognize.word_matcher([("ana", 1), ("", 2), ("ana", 3)])
+    assert list(matcher.iter("ana  banana ana", recognize._spaced("ana  banana ana"))) == [(0, 3, "ana", 3),
+                                                                                         (12, 15, "ana", 3)]
+    assert list(recognize.word_matcher([]).iter("ana", recognize._spaced("ana"))) == []
