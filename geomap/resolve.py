@@ -92,12 +92,30 @@ class Context:
         return min((haversine_km((place.lat, place.lon), (q.lat, q.lon)) for q in self.points), default=math.inf)
 
     def without(self, place: Place | None) -> Context:
-        """This context less one place's own contribution (a name must not vote for itself)."""
+        """This context less one place's own contribution (a name must not vote for itself).
+
+        Asked for every name in every round: the one or two counts ``of`` gave the place are taken off a copy
+        (what ``self.countries - Context.of([place]).countries`` gives, without building the second context).
+        """
         if place is None:
             return self
-        own = Context.of([place])
-        return Context(self.countries - own.countries, self.regions - own.regions,
-                       [p for p in self.points if p.id != place.id])
+        countries = _less(self.countries, place.country, 1) if place.country else self.countries
+        regions = _less(self.regions, (place.country, place.region), 2 if place.kind == "region" else 1) \
+            if place.region else self.regions
+        return Context(countries, regions, [p for p in self.points if p.id != place.id])
+
+
+def _less(counts: Counter, key: object, n: int) -> Counter:
+    """``counts`` with ``n`` taken off ``key``, dropped at zero; ``counts`` itself when it lacks the key (a context
+    is only read once made)."""
+    if key not in counts:
+        return counts
+    out = counts.copy()
+    if out[key] > n:
+        out[key] -= n
+    else:
+        del out[key]
+    return out
 
 
 def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder | None, text: str = "") -> list[Mention]:
@@ -205,16 +223,21 @@ def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None]
         if o is not None and o.place is not None and o.place.country:
             by_name.setdefault(c.key, Counter())[o.place.country] += 1
     everywhere = sum(by_name.values(), Counter())
+    others_of: dict[str, Counter] = {}  # the countries of the article's other names, by name: most names recur
+    whole, times = _located(mentions)
     for i, c in enumerate(candidates):
         m = mentions[i]
         if not c.curated or m is None or m.place is None or m.place.kind in ("country", "region"):
             continue
-        others = everywhere - by_name.get(c.key, Counter())  # the countries of the article's other names
+        if c.key not in others_of:
+            others_of[c.key] = everywhere - by_name.get(c.key, Counter())
+        others = others_of[c.key]
         if not others or others[m.place.country]:
             continue
         # Only a namesake big enough to be meant by the bare name, or one the article places itself (its
         # region named, or near another of its places): "Paris" in a story set in Russia is still Paris.
-        context = Context.of([o.place for j, o in enumerate(mentions) if j != i and o is not None and o.place])
+        # (The other mentions' context: the whole one, less this place unless another mention names it too.)
+        context = whole if times[m.place.id] > 1 else whole.without(m.place)
         namesakes = [p for p in _places(fallback, c.key) if p.country and p.country != m.place.country
                      and others[p.country] and p.kind == "town" and (
                          p.population >= NAMESAKE_POPULATION or (p.country, p.region) in context.regions
@@ -223,6 +246,13 @@ def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None]
             place, score = _choose(c, namesakes, Context(countries=others), require_support=False)
             if place is not None:
                 mentions[i] = Mention(c.start, c.end, c.text, with_region(place), score, "geonames")
+                whole, times = _located(mentions)
+
+
+def _located(mentions: list[Mention | None]) -> tuple[Context, Counter]:
+    """The context of all the mentions' places, and how many mentions name each place (by id)."""
+    places = [o.place for o in mentions if o is not None and o.place]
+    return Context.of(places), Counter(p.id for p in places)
 
 
 def _choose(c: Candidate, places: list[Place], ctx: Context, require_support: bool = True,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geomap.geo import haversine_km
-from geomap.model import Article, Mention
+from geomap.model import Article, Mention, Place
 from geomap.pipeline import extract
+from geomap.resolve import Context
 
 
 def read(resources, text: str) -> list[Mention]:
@@ -182,3 +185,26 @@ def test_a_village_spelt_with_the_article_is_found_without_it_near_the_story(res
     mentions = read(resources, "Troops cleared villages east of Hawija, near al-Riyadh, on Saturday.")
     m = one(mentions, "al-Riyadh")
     assert (m.place.country, m.place.region) == ("IQ", "At-Ta'mim")
+
+
+def _place(name: str, kind: str, country: str | None, region: str | None) -> Place:
+    return Place(f"{name}-{kind}-{country}-{region}", name, 0.0, 0.0, kind, country, "geonames", region)
+
+
+_places_ = st.lists(st.builds(_place, st.sampled_from("abcdef"), st.sampled_from(["town", "region", "country"]),
+                              st.sampled_from([None, "SY", "IQ"]), st.sampled_from([None, "Raqqa", "Ninawa"])), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_places_, st.integers(0, 7))
+def test_context_without_a_place_is_the_context_of_the_others(places, n):
+    """``without`` takes a place's own votes off; the same as the context of the other distinct places."""
+    distinct = list({p.id: p for p in places}.values())
+    if not distinct:
+        return
+    place = distinct[n % len(distinct)]
+    less = Context.of(places).without(place)
+    expected = Context.of([p for p in places if p.id != place.id])
+    # As dicts: Counter equality overlooks a zero count, which ``in`` would see.
+    assert (dict(less.countries), dict(less.regions), less.points) \
+        == (dict(expected.countries), dict(expected.regions), expected.points)
