@@ -54,19 +54,40 @@ KIND_WORDS = ("province", "governorate", "district", "city", "town", "village", 
 _NAME_TOKEN = r"(?:(?:al|el|ad|ar|as|at|az|an|ash)-)?[A-Z](?:[\w-]|['’](?!s\b))*"
 _JOIN = r"(?:\s+(?:" + "|".join(ARTICLES) + r"|ez|es|ed|el|of|de|bin)[-\s]+|\s+|-)"
 _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
-# (trigger, pattern): a pattern is run only on texts where its cheap trigger occurs.
+# (trigger, pattern, ends_at_trigger): a pattern is run only on texts where its cheap trigger occurs; if
+# ends_at_trigger, every match is name characters up to a trigger match, and is looked for only before those.
 LOCATIVE = [
     # the town of X / the Swiss city of X / the province of X
     (re.compile(r"(?:" + "|".join(KIND_WORDS) + r")\s+of\s"),
      re.compile(r"\b(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
-                r"(?P<name>" + _NAME + ")")),
+                r"(?P<name>" + _NAME + ")"), False),
     # X province / X governorate
     (re.compile(r"\s(?:province|governorate|district)\b"),
-     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b")),
+     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"), True),
     # in / near / from / towards X
     (None, re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|seized|"
-                      r"took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")")),
+                      r"took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")"),
+     False),
 ]
+# A character no _NAME holds, and the last one before a position (searched for with ``endpos`` at that position).
+_LAST_NOT_IN_NAME = re.compile(r"[^\w\s'’-][\w\s'’-]*\Z")
+
+
+def _matches_up_to(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern whose every match is _NAME characters up to a match of ``trigger``.
+
+    Run from the start, the pattern tries a name at every capital letter of the text; the next match can
+    start no earlier than after the last other character before the next trigger, so it is searched from there.
+    """
+    pos = 0
+    while (cue := trigger.search(text, pos)) is not None:
+        other = _LAST_NOT_IN_NAME.search(text, pos, cue.start())
+        m = pattern.search(text, other.start() + 1 if other else pos)
+        if m is None:
+            return
+        yield m
+        pos = m.end()
+
 # Capitalised words that follow "in/from/at" but are not places.
 NOT_NAMES = frozenset("""
 january february march april may june july august september october november december monday tuesday wednesday
@@ -320,10 +341,14 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
         group = "name" if "name" in m.re.groupindex else "dotted"
         start, end = m.span(group)
         found.append(Candidate(start, end, m.group(group), world.abbreviations[m.group(group)], False, "region"))
-    for trigger, pattern in LOCATIVE:
-        if trigger is not None and not trigger.search(text):
+    for trigger, pattern, ends_at_trigger in LOCATIVE:
+        if ends_at_trigger:
+            matches = _matches_up_to(trigger, pattern, text)
+        elif trigger is None or trigger.search(text):
+            matches = pattern.finditer(text)
+        else:
             continue
-        for m in pattern.finditer(text):
+        for m in matches:
             start, end = m.span("name")
             name = text[start:end]
             name, end = _trim_name(name, start)

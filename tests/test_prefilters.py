@@ -224,3 +224,19 @@ def test_word_matcher_keeps_the_last_value_of_a_name_and_finds_no_empty_name():
     assert list(matcher.iter("ana  banana ana", recognize._spaced("ana  banana ana"))) == [(0, 3, "ana", 3),
                                                                                          (12, 15, "ana", 3)]
     assert list(recognize.word_matcher([]).iter("ana", recognize._spaced("ana"))) == []
+
+
+name_texts = st.lists(st.sampled_from(["Deir", "ez-Zor", "al-Anbar", "Anbar's", "x", "Idlib", " ", "  ", "\n", ", ", ". ",
+                                       "(", "(Idlib ", ".Deir ", "province", "Province", "governorate", "district",
+                                       "districts", "of", "-"]),
+                      max_size=16).map("".join)
+
+
+@SETTINGS
+@given(name_texts)
+def test_names_before_a_kind_word_are_the_plain_scan(text):
+    """"X province" is searched for only before each kind word: the same matches as the scan from the start."""
+    for trigger, pattern, ends_at_trigger in recognize.LOCATIVE:
+        if ends_at_trigger:
+            assert ([m.regs for m in recognize._matches_up_to(trigger, pattern, text)]
+                    == [m.regs for m in pattern.finditer(text)]), text
