@@ -49,30 +49,55 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
 
     A possessive "'s" becomes a word boundary, so "Iraq's" still ends the name "Iraq".
     Every article goes through here, so the common case (each character folds to at most one) runs as
-    ``str.translate`` and array operations; a text with an expanding character ("ß" -> "ss") takes the
+    ``str.translate``, ``str.find`` and array operations; a text with an expanding character ("ß" -> "ss") takes the
     per-character path, which defines the result.
     """
     marked = _register(text)
     if marked is None:
         return _fold_with_map_chars(text)
     flat = marked.translate(_FOLD)
-    doubled = [m.start() for m in _DOUBLED_SPACE.finditer(flat)]
-    if len(flat) == len(marked) and not doubled:
-        return flat, list(range(len(flat)))  # most names: nothing folded away
-    if len(flat) == len(marked):
-        index = np.arange(len(marked))
-    else:
-        index = np.flatnonzero(np.frombuffer(marked.translate(_KEPT).encode("latin-1"), dtype=np.uint8))
+    doubled = _doubled_spaces(flat)
+    if len(flat) == len(marked):  # most texts: nothing folded away, a few spaces doubled (paragraph breaks)
+        return _SPACE_RUN.sub(" ", flat) if doubled else flat, _without(len(flat), doubled)
+    index = np.flatnonzero(np.frombuffer(marked.translate(_KEPT).encode("latin-1"), dtype=np.uint8))
     if doubled:
         flat = _SPACE_RUN.sub(" ", flat)
         index = np.delete(index, doubled)
     return flat, index.tolist()
 
 
+def _doubled_spaces(flat: str) -> list[int]:
+    """Where a space follows a space: the few places a paragraph break or a dash left two (``str.find`` is a fast scan)."""
+    out = []
+    i = flat.find("  ")
+    while i >= 0:
+        out.append(i + 1)
+        i = flat.find("  ", i + 1)
+    return out
+
+
+def _without(n: int, dropped: list[int]) -> list[int]:
+    """``range(n)`` less the ``dropped`` indexes (sorted), built a run at a time."""
+    out: list[int] = []
+    start = 0
+    for d in dropped:
+        out += range(start, d)
+        start = d + 1
+    out += range(start, n)
+    return out
+
+
 def _register(text: str) -> str | None:
     """The text with possessive apostrophes made spaces, its characters in the tables; None if one expands."""
     marked = _POSSESSIVE.sub(" ", text)
-    chars = set(marked)
+    # Every ASCII character is in the tables from the start; finding the others costs a tenth of ``set(marked)``.
+    chars = set(_NON_ASCII.findall(marked)) if not marked.isascii() else set()
+    _learn(chars)
+    return marked if chars.isdisjoint(_EXPANDING) else None
+
+
+def _learn(chars: set[str]) -> None:
+    """Put each new character's fold in the tables."""
     for c in chars - _SEEN:
         folded = _fold_char(c)
         _FOLD[ord(c)] = folded
@@ -80,17 +105,16 @@ def _register(text: str) -> str | None:
         if len(folded) > 1:
             _EXPANDING.add(c)
         _SEEN.add(c)  # last, so that another thread never sees a character half-registered
-    return marked if chars.isdisjoint(_EXPANDING) else None
 
 
 _POSSESSIVE = re.compile("[" + re.escape("".join(sorted(_APOSTROPHES))) + r"](?=[sS](?![^\W_]))")
-_DOUBLED_SPACE = re.compile("(?<= ) ")
 _SPACE_RUN = re.compile("  +")
 # Code point -> folded text, and -> "\x01" if it leaves a character ("\x00" if it folds away); filled as seen.
 _FOLD: dict[int, str] = {}
 _KEPT: dict[int, str] = {}
 _EXPANDING: set[str] = set()
 _SEEN: set[str] = set()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _fold_with_map_chars(text: str) -> tuple[str, list[int]]:
@@ -127,3 +151,6 @@ def name_keys(name: str) -> set[str]:
         if len(rest) >= 5 or " " in rest:
             keys.add(rest)
     return keys
+
+
+_learn(set(map(chr, range(128))))
