@@ -31,6 +31,9 @@ _PATTERNS = [
 ]
 # Every pattern above needs a year; most sentences have none, and this one scan rules all three out.
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# Many that name a year ("in 2014") name no day of it: the ISO form (the first) needs a dash, the others a month,
+# every spelling of which starts with one of these.
+_MONTH_START = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.I)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,10 @@ def find_dates(text: str) -> list[DateMatch]:
     found: list[DateMatch] = []
     if not _YEAR.search(text):
         return found
-    for pattern in _PATTERNS:
+    patterns = _PATTERNS[:1] if "-" in text else []
+    if _MONTH_START.search(text):
+        patterns += _PATTERNS[1:]
+    for pattern in patterns:
         for m in pattern.finditer(text):
             g = m.groupdict()
             month = int(g["mnum"]) if g.get("mnum") else MONTHS[g["month"].lower()]

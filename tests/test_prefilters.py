@@ -151,6 +151,10 @@ def check_prefilters(text: str) -> None:
         assert claims.may_count(text), text
     if any(p.search(text) for p in dates._PATTERNS):
         assert dates._YEAR.search(text)
+    if dates._PATTERNS[0].search(text):
+        assert "-" in text
+    if any(p.search(text) for p in dates._PATTERNS[1:]):
+        assert dates._MONTH_START.search(text), text
     for end in range(len(text) + 1):
         tail = text[max(0, end - 6):end]
         assert sentences.abbreviation_ends(tail) == bool(sentences._ABBREV.search(tail)), (text, tail)
