@@ -54,23 +54,24 @@ KIND_WORDS = ("province", "governorate", "district", "city", "town", "village", 
 _NAME_TOKEN = r"(?:(?:al|el|ad|ar|as|at|az|an|ash)-)?[A-Z](?:[\w-]|['’](?!s\b))*"
 _JOIN = r"(?:\s+(?:" + "|".join(ARTICLES) + r"|ez|es|ed|el|of|de|bin)[-\s]+|\s+|-)"
 _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
-# (trigger, pattern, ends_at_trigger): a pattern is run only on texts where its cheap trigger occurs; if
-# ends_at_trigger, every match is name characters up to a trigger match, and is looked for only before those.
-LOCATIVE = [
-    # the town of X / the Swiss city of X / the province of X
-    (re.compile(r"(?:" + "|".join(KIND_WORDS) + r")\s+of\s"),
-     re.compile(r"\b(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
-                r"(?P<name>" + _NAME + ")"), False),
-    # X province / X governorate
-    (re.compile(r"\s(?:province|governorate|district)\b"),
-     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"), True),
-    # in / near / from / towards X
-    (None, re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|seized|"
-                      r"took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")"),
-     False),
-]
 # A character no _NAME holds, and the last one before a position (searched for with ``endpos`` at that position).
 _LAST_NOT_IN_NAME = re.compile(r"[^\w\s'’-][\w\s'’-]*\Z")
+
+
+def _matches_from(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern whose every match starts where ``trigger`` matches.
+
+    The pattern's own scan tries its alternatives at every position; the trigger, a plainer regex, finds the
+    few positions where it can start, and the pattern is tried there alone.
+    """
+    pos = 0
+    while (cue := trigger.search(text, pos)) is not None:
+        m = pattern.match(text, cue.start())
+        if m is None:
+            pos = cue.start() + 1
+        else:
+            yield m
+            pos = m.end()
 
 
 def _matches_up_to(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Iterator[re.Match]:
@@ -87,6 +88,24 @@ def _matches_up_to(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Itera
             return
         yield m
         pos = m.end()
+
+
+# (trigger, pattern, how): with a trigger, ``how`` finds the pattern's matches near the trigger's (the same as
+# ``finditer``); without, the pattern runs over the text.
+LOCATIVE = [
+    # the town of X / the Swiss city of X / the province of X
+    (re.compile(r"(?:" + "|".join(KIND_WORDS) + r")\s+of\s"),
+     re.compile(r"\b(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
+                r"(?P<name>" + _NAME + ")"), _matches_from),
+    # X province / X governorate
+    (re.compile(r"\s(?:province|governorate|district)\b"),
+     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"), _matches_up_to),
+    # in / near / from / towards X
+    (None, re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|seized|"
+                      r"took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")"),
+     None),
+]
+
 
 # Capitalised words that follow "in/from/at" but are not places.
 NOT_NAMES = frozenset("""
@@ -341,14 +360,8 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
         group = "name" if "name" in m.re.groupindex else "dotted"
         start, end = m.span(group)
         found.append(Candidate(start, end, m.group(group), world.abbreviations[m.group(group)], False, "region"))
-    for trigger, pattern, ends_at_trigger in LOCATIVE:
-        if ends_at_trigger:
-            matches = _matches_up_to(trigger, pattern, text)
-        elif trigger is None or trigger.search(text):
-            matches = pattern.finditer(text)
-        else:
-            continue
-        for m in matches:
+    for trigger, pattern, how in LOCATIVE:
+        for m in how(trigger, pattern, text) if how else pattern.finditer(text):
             start, end = m.span("name")
             name = text[start:end]
             name, end = _trim_name(name, start)

@@ -232,15 +232,14 @@ def test_word_matcher_keeps_the_last_value_of_a_name_and_finds_no_empty_name():
 
 name_texts = st.lists(st.sampled_from(["Deir", "ez-Zor", "al-Anbar", "Anbar's", "x", "Idlib", " ", "  ", "\n", ", ", ". ",
                                        "(", "(Idlib ", ".Deir ", "province", "Province", "governorate", "district",
-                                       "districts", "of", "-"]),
+                                       "districts", "of", "-", "town", "xtown", "city of", "region  of\n"]),
                       max_size=16).map("".join)
 
 
 @SETTINGS
 @given(name_texts)
-def test_names_before_a_kind_word_are_the_plain_scan(text):
-    """"X province" is searched for only before each kind word: the same matches as the scan from the start."""
-    for trigger, pattern, ends_at_trigger in recognize.LOCATIVE:
-        if ends_at_trigger:
-            assert ([m.regs for m in recognize._matches_up_to(trigger, pattern, text)]
-                    == [m.regs for m in pattern.finditer(text)]), text
+def test_locative_patterns_near_their_triggers_are_the_plain_scan(text):
+    """"X province", "the town of X" are searched for only near each trigger: the same matches as the scan."""
+    for trigger, pattern, how in recognize.LOCATIVE:
+        if how:
+            assert [m.regs for m in how(trigger, pattern, text)] == [m.regs for m in pattern.finditer(text)], text
