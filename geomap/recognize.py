@@ -48,7 +48,11 @@ condemned condemns criticised criticized declared demanded denied denies hailed 
 repeated reported responded stated urged wants warned warns welcomed welcomes
 """.split())
 ADJECTIVE_SUFFIX = re.compile(r"^[-‐–](?:led|backed|based|born|made|funded|trained|allied|supported|sponsored)\b", re.I)
-PERSON_PREFIX = re.compile(r"(?:\b(?:Abu|Abou|Bin|Ibn|Umm|Mr|Mrs|Ms|Dr|Gen|Col|Sheikh)\.?\s+)$")
+PERSON_WORDS = ("Abu", "Abou", "Bin", "Ibn", "Umm", "Mr", "Mrs", "Ms", "Dr", "Gen", "Col", "Sheikh")
+PERSON_PREFIX = re.compile(r"(?:\b(?:" + "|".join(PERSON_WORDS) + r")\.?\s+)$")
+# What the text before a name, whitespace stripped, ends with wherever PERSON_PREFIX matches: a test that spares
+# the search, which tries every position, for nearly every name.
+_PERSON_ENDS = PERSON_WORDS + tuple(w + "." for w in PERSON_WORDS)
 KIND_WORDS = ("province", "governorate", "district", "city", "town", "village", "region", "river", "camp", "area",
               "base", "airbase", "neighbourhood", "neighborhood", "border", "valley", "crossing")
 _NAME_TOKEN = r"(?:(?:al|el|ad|ar|as|at|az|an|ash)-)?[A-Z](?:[\w-]|['’](?!s\b))*"
@@ -293,8 +297,13 @@ city state province county district region town old house
 """.split())
 
 
+# Compiled once: these run for every name found (``re.sub`` with a string looks the pattern up each time).
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+_TOKEN = re.compile(r"[\w'’]+")
+
+
 def _is_word(token: str, words: frozenset[str]) -> bool:
-    t = re.sub(r"['’]s?$", "", token.lower().strip("."))  # "Sheriff's" is the word "sheriff"
+    t = _POSSESSIVE_END.sub("", token.lower().strip("."))  # "Sheriff's" is the word "sheriff"
     return t in words or (t.endswith("s") and t[:-1] in words)
 
 
@@ -305,7 +314,7 @@ def _world_name(text: str, start: int, end: int, size: int, located: bool = Fals
     ``located`` says the text places it itself ("RUSSELLVILLE, Ark."): a cue as good as "in".
     """
     span = text[start:end]
-    tokens = re.findall(r"[\w'’]+", span)
+    tokens = _TOKEN.findall(span)
     if not tokens or any(not t[0].isupper() and t.lower() not in _LINKS for t in tokens):
         return False  # "new york", "turkey" in lower case: words
     if any(t.lower() in ORG_HEADS for t in tokens):
@@ -375,7 +384,7 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
 
 def _trim_name(name: str, start: int) -> tuple[str, int]:
     """Drop a trailing possessive or punctuation from a pattern-found name."""
-    name = re.sub(r"['’]s?$", "", name).rstrip("-'’ ")
+    name = _POSSESSIVE_END.sub("", name).rstrip("-'’ ")
     return name, start + len(name)
 
 
@@ -433,7 +442,7 @@ def _classify(c: Candidate, text: str) -> Candidate:
     reason = None
     if ADJECTIVE_SUFFIX.match(after):
         reason = "adjective (e.g. US-led)"
-    elif PERSON_PREFIX.search(before):
+    elif before.rstrip().endswith(_PERSON_ENDS) and PERSON_PREFIX.search(before):
         reason = "part of a person's name"
     else:
         # Following capitalised words ending in an organisation head: "Syria Media Center".
@@ -448,7 +457,7 @@ def _classify(c: Candidate, text: str) -> Candidate:
             verb = after.split()[0].lower().strip(",.;:")
             if verb in SPEECH_VERBS:
                 reason = "metonymy (the government speaking)"
-        if reason is None and _OFFICIAL_BEFORE.search(before):
+        if reason is None and before.rstrip().endswith("official") and _OFFICIAL_BEFORE.search(before):
             reason = "metonymy (official X)"
     if c.kind_hint is None:
         m = _KIND_AFTER.match(after)

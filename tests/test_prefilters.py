@@ -243,3 +243,17 @@ def test_locative_patterns_near_their_triggers_are_the_plain_scan(text):
     for trigger, pattern, how in recognize.LOCATIVE:
         if how:
             assert [m.regs for m in how(trigger, pattern, text)] == [m.regs for m in pattern.finditer(text)], text
+
+
+before_texts = st.lists(st.sampled_from([*recognize.PERSON_WORDS, "official", "Officials", "x", ".", " ", "\n", "\t",
+                                         "\x1c", "\x85", "\u2009", "\u00a0", "-", "'"]), max_size=8).map("".join)
+
+
+@SETTINGS
+@given(before_texts)
+def test_name_prefix_tests_hold_wherever_the_patterns_match(before):
+    """_classify searches for a person's title or "official" before a name only where the stripped text ends so."""
+    if recognize.PERSON_PREFIX.search(before):
+        assert before.rstrip().endswith(recognize._PERSON_ENDS), before
+    if recognize._OFFICIAL_BEFORE.search(before):
+        assert before.rstrip().endswith("official"), before
