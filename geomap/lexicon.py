@@ -89,6 +89,7 @@ _ASCII_LOWER = bytes.maketrans(string.ascii_uppercase.encode(), string.ascii_low
 _CASE: dict[str, str] = {}
 _SEEN: set[str] = set(map(chr, range(128)))
 _LETTERS = [(a, re.compile(re.escape(a), re.I)) for a in string.ascii_lowercase]
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @lru_cache(maxsize=8)  # a sentence is folded for each lexicon and pattern that looks at it
@@ -100,7 +101,7 @@ def case_fold(text: str) -> str:
     """
     if text.isascii():
         return text.encode("ascii").translate(_ASCII_LOWER).decode("ascii")
-    chars = set(text)
+    chars = set(_NON_ASCII.findall(text))  # the byte table does the ASCII ones; fewer to collect than set(text)
     for c in chars - _SEEN:
         letter = next((a for a, p in _LETTERS if p.fullmatch(c)), None)
         if letter is not None:
