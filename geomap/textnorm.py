@@ -6,8 +6,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import numpy as np
-
 _APOSTROPHES = set("'’‘`ʿʾ′´ʼ")
 _SPACES = set("-‐‑‒–—_/\u00a0\t\r\n\f\v ")
 # Arabic definite articles as transliterated in English news (al-, el-, and sun-letter forms).
@@ -38,36 +36,50 @@ def _fold_name(text: str) -> str:
 
 
 def _fold(text: str) -> str:
-    marked = _register(text)
-    if marked is None:
+    registered = _register(text)
+    if registered is None:
         return _fold_with_map_chars(text)[0].strip()
-    return _SPACE_RUN.sub(" ", marked.translate(_FOLD)).strip()
+    return _SPACE_RUN.sub(" ", _translate(*registered)).strip()
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each folded character, the index of the original one.
 
     A possessive "'s" becomes a word boundary, so "Iraq's" still ends the name "Iraq".
-    Every article goes through here, so the common case (each character folds to at most one) runs as
-    ``str.translate``, ``str.find`` and array operations; a text with an expanding character ("ß" -> "ss") takes the
-    per-character path, which defines the result.
+    Every article goes through here, so the common case (each character folds to at most one) runs as a byte
+    table, ``str.replace`` of the few non-ASCII characters and ``str.find``; a text with an expanding character
+    ("ß" -> "ss") takes the per-character path, which defines the result.
     """
-    marked = _register(text)
-    if marked is None:
+    registered = _register(text)
+    if registered is None:
         return _fold_with_map_chars(text)
-    flat = marked.translate(_FOLD)
-    doubled = _doubled_spaces(flat)
-    if len(flat) == len(marked):  # most texts: nothing folded away, a few spaces doubled (paragraph breaks)
-        return _SPACE_RUN.sub(" ", flat) if doubled else flat, _without(len(flat), doubled)
-    index = np.flatnonzero(np.frombuffer(marked.translate(_KEPT).encode("latin-1"), dtype=np.uint8))
-    if doubled:
-        flat = _SPACE_RUN.sub(" ", flat)
-        index = np.delete(index, doubled)
-    return flat, index.tolist()
+    marked, chars = registered
+    flat = _translate(marked, chars)
+    index = range(len(marked)) if len(flat) == len(marked) else _without(range(len(marked)), _gone(marked, chars))
+    doubled = _doubled_spaces(flat)  # most texts: a few, where a paragraph break or a dash left two spaces
+    return _SPACE_RUN.sub(" ", flat) if doubled else flat, _without(index, doubled)
+
+
+def _translate(marked: str, chars: set[str]) -> str:
+    """``marked.translate(_FOLD)``: ASCII through a byte table (a table lookup per byte, many times faster than
+    ``str.translate``; UTF-8 bytes of other characters are not ASCII and pass), then the few others (``chars``)
+    replaced, unless one folds to a character that folds again and the order of replacing would matter."""
+    if not chars.isdisjoint(_UNSTABLE):
+        return marked.translate(_FOLD)
+    out = marked.encode("utf-8", "surrogatepass").translate(_ASCII_FOLD, _ASCII_GONE).decode("utf-8", "surrogatepass")
+    for c in chars:
+        out = out.replace(c, _FOLD[ord(c)])
+    return out
+
+
+def _gone(marked: str, chars: set[str]) -> list[int]:
+    """Where ``marked`` holds a character that folds to nothing (an apostrophe, a lone combining mark)."""
+    gone = _ASCII_GONE.decode("ascii") + "".join(sorted(c for c in chars if not _FOLD[ord(c)]))
+    return [m.start() for m in re.finditer("[" + re.escape(gone) + "]", marked)]
 
 
 def _doubled_spaces(flat: str) -> list[int]:
-    """Where a space follows a space: the few places a paragraph break or a dash left two (``str.find`` is a fast scan)."""
+    """Where a space follows a space (``str.find`` is a fast scan)."""
     out = []
     i = flat.find("  ")
     while i >= 0:
@@ -76,24 +88,25 @@ def _doubled_spaces(flat: str) -> list[int]:
     return out
 
 
-def _without(n: int, dropped: list[int]) -> list[int]:
-    """``range(n)`` less the ``dropped`` indexes (sorted), built a run at a time."""
+def _without(items: range | list[int], dropped: list[int]) -> list[int]:
+    """``items`` less those at the ``dropped`` positions (sorted), taken a run at a time."""
     out: list[int] = []
     start = 0
     for d in dropped:
-        out += range(start, d)
+        out += items[start:d]
         start = d + 1
-    out += range(start, n)
+    out += items[start:]
     return out
 
 
-def _register(text: str) -> str | None:
-    """The text with possessive apostrophes made spaces, its characters in the tables; None if one expands."""
+def _register(text: str) -> tuple[str, set[str]] | None:
+    """The text with possessive apostrophes made spaces, and its non-ASCII characters, now in the tables; None if
+    one expands."""
     marked = _POSSESSIVE.sub(" ", text)
     # Every ASCII character is in the tables from the start; finding the others costs a tenth of ``set(marked)``.
     chars = set(_NON_ASCII.findall(marked)) if not marked.isascii() else set()
     _learn(chars)
-    return marked if chars.isdisjoint(_EXPANDING) else None
+    return (marked, chars) if chars.isdisjoint(_EXPANDING) else None
 
 
 def _learn(chars: set[str]) -> None:
@@ -101,20 +114,25 @@ def _learn(chars: set[str]) -> None:
     for c in chars - _SEEN:
         folded = _fold_char(c)
         _FOLD[ord(c)] = folded
-        _KEPT[ord(c)] = "\x01" if folded else "\x00"
         if len(folded) > 1:
             _EXPANDING.add(c)
+        if any(not x.isascii() and _fold_char(x) != x for x in folded):
+            _UNSTABLE.add(c)
         _SEEN.add(c)  # last, so that another thread never sees a character half-registered
 
 
 _POSSESSIVE = re.compile("[" + re.escape("".join(sorted(_APOSTROPHES))) + r"](?=[sS](?![^\W_]))")
 _SPACE_RUN = re.compile("  +")
-# Code point -> folded text, and -> "\x01" if it leaves a character ("\x00" if it folds away); filled as seen.
+# Code point -> folded text, filled as seen; characters that expand, and that fold to one that folds again.
 _FOLD: dict[int, str] = {}
-_KEPT: dict[int, str] = {}
 _EXPANDING: set[str] = set()
+_UNSTABLE: set[str] = set()
 _SEEN: set[str] = set()
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_learn(set(map(chr, range(128))))  # none expands or folds to a non-ASCII character
+# The ASCII part of _FOLD as a byte table, and the ASCII characters that fold away.
+_ASCII_FOLD = bytes(ord(_FOLD[b]) if len(_FOLD[b]) == 1 else b for b in range(128)) + bytes(range(128, 256))
+_ASCII_GONE = bytes(b for b in range(128) if not _FOLD[b])
 
 
 def _fold_with_map_chars(text: str) -> tuple[str, list[int]]:
@@ -152,5 +170,3 @@ def name_keys(name: str) -> set[str]:
             keys.add(rest)
     return keys
 
-
-_learn(set(map(chr, range(128))))
