@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import shutil
@@ -10,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import synthetic_corpus, tree
 
-from geomap.cache import ArticleCache, article_key
+from geomap.cache import ArticleCache, article_key, article_keys, collector_paused
 from geomap.cli import main
-from geomap.pipeline import Engine, Resources, extract, gather
+from geomap.pipeline import Engine, Resources, extract, find, gather
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
@@ -65,6 +66,34 @@ def test_touching_one_article_rereads_only_it(resources, corpus, tmp_path, caplo
     assert unchanged(caplog) == (n - 1, n)
     x = next(x for x in rebuilt if x.article.path == str(touched))
     assert x == extract(x.article, resources) and "Kirkuk" in {m.text for m in x.mentions}
+
+
+def test_article_keys_are_each_articles_own_key(resources, corpus, tmp_path):
+    """``article_keys`` makes each name's entries and each article's text once: the keys are ``article_key``'s."""
+    articles = list(find([corpus]).articles)
+    store = ArticleCache(tmp_path)
+    try:
+        for _ in range(2):  # the names each article contains found, then taken from the store
+            keys = article_keys(articles, resources.gazetteer, resources.context, store)
+            assert keys == [article_key(a, resources.gazetteer, resources.context) for a in articles]
+    finally:
+        store.close()
+    assert len(set(keys)) == len(articles)
+
+
+def test_the_collector_is_paused_only_meanwhile():
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        assert not gc.isenabled()
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
 
 
 TWO_PLACES = """\
