@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import shapely
 
@@ -46,10 +47,20 @@ class Segment:
 
 @dataclass(frozen=True)
 class ClaimView:
-    article: Article
+    x: Extraction  # the claim's article and what was read from it
     claim: Claim
     number: int  # the claim's position in its article, for anchors
-    segments: tuple[Segment, ...]  # the sentence, with the place's mentions marked
+    place: str | None  # the place whose mentions the sentence marks; None: every located one
+
+    @property
+    def article(self) -> Article:
+        return self.x.article
+
+    @cached_property
+    def segments(self) -> tuple[Segment, ...]:
+        """The sentence, with the place's mentions marked: made when a page shows it, not for every claim of a
+        corpus whose pages are mostly unchanged since the last build."""
+        return sentence_segments(self.x, self.claim, self.place)
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,7 @@ def place_views(corpus: Corpus) -> list[PlaceView]:
         for n, claim in enumerate(x.claims):
             for pid in claim.places:
                 places.setdefault(pid, located[pid])
-                per_place.setdefault(pid, []).append(ClaimView(x.article, claim, n, sentence_segments(x, claim, pid)))
+                per_place.setdefault(pid, []).append(ClaimView(x, claim, n, pid))
         for pid, claims in per_place.items():
             stories.setdefault(pid, []).append(StoryView(x.article, tuple(copies.get(x.article.id, ())), tuple(claims)))
 
@@ -268,8 +279,7 @@ def view_key(view: PlaceView, articles: dict[str, str]) -> str:
 
 
 def claim_view(x: Extraction, index: int, place_id: str) -> ClaimView:
-    claim = x.claims[index]
-    return ClaimView(x.article, claim, index, sentence_segments(x, claim, place_id))
+    return ClaimView(x, x.claims[index], index, place_id)
 
 
 def comparisons(view: PlaceView, clusters: Iterable[ClaimCluster], extractions: dict[str, Extraction]) \
