@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import pickle
 import re
 from dataclasses import replace
 
@@ -13,7 +14,7 @@ import pytest
 from jinja2 import Environment, PackageLoader
 
 import geomap.site as site_module
-from geomap.pipeline import gather
+from geomap.pipeline import Corpus, gather
 from geomap.site import CSV_COLUMNS, write_site
 from geomap.site.mapdata import bucket_range, choropleth_classes, fill_colour, map_data, regions_geojson, timeline
 from geomap.site.views import admin1_views, first_claims, place_views
@@ -254,3 +255,51 @@ def test_places_from_nominatim_are_credited(tmp_path, resources):
     assert "1 place placed online by <a href=\"https://nominatim.org/\">Nominatim</a>" in (
         out / "about.html").read_text(encoding="utf-8")
     assert "Nominatim" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_article_digests_depend_on_every_value_and_on_nothing_else(resources, seeds):
+    """A cached reading (pickled: what it shares is its own) and one whose places are all copies digest alike;
+    a change to any value of the article, a mention, its place, a claim or a quantity changes the digest."""
+    x = next(x for x in gather([seeds], resources).extractions if any(c.quantities for c in x.claims) and x.focus)
+    m = next(n for n, m in enumerate(x.mentions) if m.place)
+    c = next(n for n, c in enumerate(x.claims) if c.quantities)
+
+    def mention(**changes):
+        return replace(x, mentions=x.mentions[:m] + (replace(x.mentions[m], **changes),) + x.mentions[m + 1:])
+
+    def claim(**changes):
+        return replace(x, claims=x.claims[:c] + (replace(x.claims[c], **changes),) + x.claims[c + 1:])
+
+    def digest(*xs):
+        return site_module.article_digests(Corpus(list(xs), {}))
+
+    unshared = replace(x, mentions=tuple(replace(n, place=n.place and replace(n.place)) for n in x.mentions),
+                       focus=replace(x.focus))
+    assert digest(x) == digest(pickle.loads(pickle.dumps(x))) == digest(unshared)
+    place = x.mentions[m].place
+    variants = [
+        replace(x, article=replace(x.article, title="Another title")),
+        mention(confidence=x.mentions[m].confidence + 0.01),
+        mention(place=replace(place, lat=place.lat + 0.001)),
+        mention(place=None),
+        mention(refers=place),
+        claim(hedged=not x.claims[c].hedged),
+        claim(quantities=(replace(x.claims[c].quantities[0], value=12345.0), *x.claims[c].quantities[1:])),
+        replace(x, focus=None),
+        replace(x, focus=replace(x.focus, region="Elsewhere")),
+    ]
+    digests = [digest(v)[x.article.id] for v in variants]
+    assert len({digest(x)[x.article.id], *digests}) == len(variants) + 1
+
+
+def test_claim_views_mark_their_places_mentions_in_the_sentence(resources, seeds):
+    corpus = gather([seeds], resources)
+    views = place_views(corpus)
+    marked = 0
+    for view in views:
+        for cv in view.claims:
+            assert "".join(s.text for s in cv.segments) == cv.article.text[cv.claim.start:cv.claim.end]
+            spans = [s for s in cv.segments if s.mark]
+            assert spans and all(s.place == view.place.id for s in spans)
+            marked += len(spans)
+    assert marked >= sum(v.claim_count for v in views) > 0
