@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import shapely
 
-from geomap.cache import digest
+from geomap.cache import collector_paused, digest
 from geomap.clusters import ClaimCluster, contains
-from geomap.model import Article, Claim, Extraction, Place
+from geomap.model import Article, Claim, Extraction, Mention, Place
 from geomap.pipeline import Corpus
 from geomap.regions import region_index
 
@@ -47,20 +47,17 @@ class Segment:
 
 @dataclass(frozen=True)
 class ClaimView:
-    x: Extraction  # the claim's article and what was read from it
+    article: Article
     claim: Claim
     number: int  # the claim's position in its article, for anchors
-    place: str | None  # the place whose mentions the sentence marks; None: every located one
-
-    @property
-    def article(self) -> Article:
-        return self.x.article
+    mentions: tuple[Mention, ...] = field(repr=False, compare=False)  # the article's
+    place: str | None = None  # the place whose mentions the sentence marks; None: every located one
 
     @cached_property
     def segments(self) -> tuple[Segment, ...]:
         """The sentence, with the place's mentions marked: made when a page shows it, not for every claim of a
         corpus whose pages are mostly unchanged since the last build."""
-        return sentence_segments(self.x, self.claim, self.place)
+        return sentence_segments(self.article.text, self.mentions, self.claim, self.place)
 
 
 @dataclass(frozen=True)
@@ -114,9 +111,9 @@ def first_claims(view: PlaceView, limit: int) -> PlaceView:
     return PlaceView(view.place, tuple(stories))
 
 
-def sentence_segments(x: Extraction, claim: Claim, place_id: str | None) -> tuple[Segment, ...]:
-    text = x.article.text
-    marks = [m for m in x.mentions if m.place and claim.start <= m.start and m.end <= claim.end
+def sentence_segments(text: str, mentions: tuple[Mention, ...], claim: Claim, place_id: str | None) \
+        -> tuple[Segment, ...]:
+    marks = [m for m in mentions if m.place and claim.start <= m.start and m.end <= claim.end
              and (place_id is None or m.place.id == place_id)]
     out, pos = [], claim.start
     for m in marks:
@@ -153,6 +150,11 @@ def article_segments(x: Extraction) -> list[list[Segment]]:
 
 def place_views(corpus: Corpus) -> list[PlaceView]:
     """Every place some story makes a claim about, in a stable order."""
+    with collector_paused():  # a view per claim and place: 336k at 10,000 articles
+        return _place_views(corpus)
+
+
+def _place_views(corpus: Corpus) -> list[PlaceView]:
     copies: dict[str, list[Article]] = {}
     for x in corpus.extractions:
         original = corpus.original(x.article.id)
@@ -168,7 +170,7 @@ def place_views(corpus: Corpus) -> list[PlaceView]:
         for n, claim in enumerate(x.claims):
             for pid in claim.places:
                 places.setdefault(pid, located[pid])
-                per_place.setdefault(pid, []).append(ClaimView(x, claim, n, pid))
+                per_place.setdefault(pid, []).append(ClaimView(x.article, claim, n, x.mentions, pid))
         for pid, claims in per_place.items():
             stories.setdefault(pid, []).append(StoryView(x.article, tuple(copies.get(x.article.id, ())), tuple(claims)))
 
@@ -279,7 +281,7 @@ def view_key(view: PlaceView, articles: dict[str, str]) -> str:
 
 
 def claim_view(x: Extraction, index: int, place_id: str) -> ClaimView:
-    return ClaimView(x, x.claims[index], index, place_id)
+    return ClaimView(x.article, x.claims[index], index, x.mentions, place_id)
 
 
 def comparisons(view: PlaceView, clusters: Iterable[ClaimCluster], extractions: dict[str, Extraction]) \
