@@ -169,4 +169,3 @@ def name_keys(name: str) -> set[str]:
         if len(rest) >= 5 or " " in rest:
             keys.add(rest)
     return keys
-

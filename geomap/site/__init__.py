@@ -241,25 +241,24 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
             page(files, f"regions/{r.id}.html", key, "region.html", lambda r=r: dict(region=r, limit=REGION_CLAIMS))
         page(files, "regions/index.html", None, "regions.html", lambda: dict(admin1=admin1, curated=curated))
         page(files, "about.html", None, "about.html", lambda: dict(extractions=corpus.extractions))
-        code_key = digest(code)
-        article_keys = {x.article.id: digest(code_key, articles[x.article.id], corpus.duplicates.get(x.article.id, ""))
-                        for x in corpus.extractions}
+        part_keys = {x.article.id: digest(code, articles[x.article.id], corpus.duplicates.get(x.article.id, ""))
+                     for x in corpus.extractions}
         originals_only = [x for x in corpus.extractions if x.article.id not in corpus.duplicates]
 
         def parted(name: str, how: Parted, parts: Iterable[tuple[str, Callable[[], str]]]) -> None:
             files.write_parts(name, digest(whole, name), how, ((digest(name, k), render) for k, render in parts))
 
-        parted("data/articles.jsonl", Parted(), ((article_keys[x.article.id], lambda x=x: json_line(
+        parted("data/articles.jsonl", Parted(), ((part_keys[x.article.id], lambda x=x: json_line(
             article_record(x, corpus.duplicates.get(x.article.id)))) for x in corpus.extractions))
         parted("data/claims.geojson", FEATURES,
-               ((article_keys[x.article.id], lambda x=x: claim_features(x)) for x in originals_only))
+               ((part_keys[x.article.id], lambda x=x: claim_features(x)) for x in originals_only))
         data(files, "data/places.geojson", lambda: json_line(places_geojson(views, region_of)))
         parted("data/claims.csv", Parted(head=csv_text([CSV_COLUMNS])),
-               ((article_keys[x.article.id], lambda x=x: claim_rows(x)) for x in originals_only))
+               ((part_keys[x.article.id], lambda x=x: claim_rows(x)) for x in originals_only))
         parted("data/unresolved.csv", Parted(head=csv_text([UNRESOLVED_COLUMNS])),
-               ((article_keys[x.article.id], lambda x=x: unresolved_rows(x)) for x in corpus.extractions))
+               ((part_keys[x.article.id], lambda x=x: unresolved_rows(x)) for x in corpus.extractions))
         parted("data/clusters.json", Parted(head="[", sep=",", tail="]\n"),
-               ((digest(code_key, repr(c), *(articles[r.article] for r in c.members)),
+               ((digest(code, repr(c), *(articles[r.article] for r in c.members)),
                  lambda c=c: json_text(cluster_record(c, by_id))) for c in corpus.clusters))
     rendered = len(files.files) - files.reused
     log.info("%s: %d files rendered, %d unchanged since the last build, in %.1fs", out, rendered, files.reused,
