@@ -23,11 +23,12 @@ pytestmark = pytest.mark.browser
 PLACE_NAME = 'Hawija<img src=x onerror="window.__pwned=11">'
 REGION = "</script><script>window.__pwned=13</script>Kirkuk"
 TITLE = "<script>window.__pwned=1</script> Hawija \"quoted\" 'single' & ampersand"
-OUTLET = '<img src=x onerror="window.__pwned=2">Evil Outlet'
+# "{{ }}" and "{% %}" would run (or break the build) if any step compiled page data as a Jinja template.
+OUTLET = '<img src=x onerror="window.__pwned=2">Evil Outlet {{ 6*7 }}'
 AUTHOR = "</script><script>window.__pwned=3</script>"
 COPY_OUTLET = "<svg onload=window.__pwned=4>Copy Desk"
 HTML_TITLE = "Page </title><script>window.__pwned=5</script>"
-BODY = "<b onmouseover=window.__pwned=6>bold</b>"
+BODY = "<b onmouseover=window.__pwned=6>bold</b> {% raw %}"
 VISIBLE = [PLACE_NAME, REGION, TITLE, OUTLET, AUTHOR, COPY_OUTLET, HTML_TITLE, BODY]
 
 GAZETTEER = f"""\
@@ -134,6 +135,8 @@ def test_the_hostile_corpus_reaches_the_pages(site):
     assert {m["name"] for m in by_id["evil"]["mentions"]} == {PLACE_NAME, "Kirkuk"}
     assert by_id["copy"]["duplicate_of"] == "evil.md" and by_id["evil"]["claims"]
     assert (by_id["page"]["title"], by_id["evil"]["author"]) == (HTML_TITLE, AUTHOR)
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "Evil Outlet {{ 6*7 }}" in index and "Evil Outlet 42" not in index
 
 
 @pytest.mark.parametrize("markup", ["<img src=x", "<script>window.__pwned", "<svg onload", "<b onmouseover", "<iframe"])

@@ -19,7 +19,36 @@ class SiteMap(folium.Map):
     default_css = list(CSS)
 
 
-class RegionLayer(folium.FeatureGroup):
+class Raw(Element):
+    """Markup put in the page as it is, where branca would compile it as a Jinja template first."""
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.markup = markup
+
+
+class Verbatim(MacroElement):
+    """A MacroElement whose rendered macros are placed as ``Raw`` markup.
+
+    branca wraps each macro's output in an ``Element``, which compiles it as a template and renders it again:
+    a "{{ ... }}" in the data (article text is untrusted) would run as template code, and compiling the map's
+    megabytes of data took seconds. Subclasses that also derive from a folium class list it first, so its
+    ``render`` runs and ends here instead of in MacroElement's.
+    """
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        for part in ("header", "html", "script"):
+            macro = self._template.module.__dict__.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(Raw(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class RegionLayer(folium.FeatureGroup, Verbatim):
     """The choropleth of claims per admin-1 region, in its own pane under the markers; off until ticked."""
 
     _template = Template("""
@@ -49,7 +78,7 @@ class RegionLayer(folium.FeatureGroup):
         self.data = data
 
 
-class ClaimLayer(MacroElement):
+class ClaimLayer(Verbatim):
     """Every place as one clustered marker (or its line or area), filtered by the panel's outlets, events and
     dates. Data, popups and the panel reach JS only through tojson; the panel and popups are escaped templates."""
 
@@ -256,7 +285,7 @@ class ClaimLayer(MacroElement):
         self.panel = panel
 
 
-class Attribution(MacroElement):
+class Attribution(Verbatim):
     """Credits in Leaflet's own attribution box, where map users look for them."""
 
     _template = Template("""
