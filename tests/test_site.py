@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader
 import geomap.site as site_module
 from geomap.pipeline import Corpus, gather
 from geomap.site import CSV_COLUMNS, write_site
+from geomap.site.exports import csv_text
 from geomap.site.mapdata import bucket_range, choropleth_classes, fill_colour, map_data, regions_geojson, timeline
 from geomap.site.views import admin1_views, first_claims, place_views
 
@@ -206,6 +207,9 @@ def test_csv_cells_from_articles_cannot_be_formulas(tmp_path, resources):
     rows = list(csv.DictReader(io.StringIO((out / "data" / "claims.csv").read_text(encoding="utf-8"))))
     assert rows and rows[0]["notes"].startswith("'=HYPERLINK")
     assert rows[0]["location"] == "Hawija" and rows[0]["event_type"] == "flight"
+    cells = ["\t=1+1", "\r=1+1", "@SUM(A1)", "+1", "-1", "ok", 3, "two\rlines\r\nthree"]
+    (read,) = csv.reader(io.StringIO(csv_text([cells]), newline=""))
+    assert read == ["'\t=1+1", "'\n=1+1", "'@SUM(A1)", "'+1", "'-1", "ok", "3", "two\nlines\nthree"]
 
 
 def test_claims_csv_has_acled_columns_actors_and_fatalities(tmp_path, resources):

@@ -57,10 +57,13 @@ def claim_features(x: Extraction) -> str:
 
 
 def _cell(value: object) -> object:
-    """Text from articles opens in spreadsheets: a leading =, +, - or @ must not become a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """Text from articles opens in spreadsheets: a leading =, +, - or @ (or a tab or line break, which some
+    spreadsheets skip before one) must not become a formula. Line breaks become "\\n", which the writer quotes;
+    it would leave a lone "\\r" bare, and readers end the row there."""
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\n") else value
 
 
 def csv_text(rows: Iterable[Iterable[object]]) -> str:
