@@ -13,7 +13,8 @@ most articles share hundreds of shingles with hundreds of others, so the join fi
 
 All of it runs over numpy arrays (posting lists sorted once), so it costs a few array passes over the
 shingle postings, not a Python step per pair. Each article's shingles (its ``signature``) are computed in
-worker processes and kept in the article cache, so a warm build only loads them.
+worker processes and kept in the article cache, and so are the similar pairs: a rebuild compares only its new and
+changed articles with the others (``pairs_with``), and one with nothing new compares nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import logging
 import re
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,14 +50,22 @@ def signature(text: str) -> bytes:
     return np.array(sorted(shingles(text)), dtype="<u4").tobytes()
 
 
-def signatures(articles: Sequence[Article], jobs: int = 1, cache_dir: Path | None = None) -> list[bytes]:
+def signature_keys(articles: Sequence[Article]) -> list[str]:
+    """Each article's key in the article cache for its ``signature``: its text alone (and the code), so a file
+    that is renamed or re-dated keeps its entry."""
+    version = cache.code_version()
+    return [cache.digest("shingles", version, a.text) for a in articles]
+
+
+def signatures(articles: Sequence[Article], jobs: int = 1, cache_dir: Path | None = None,
+               keys: list[str] | None = None) -> list[bytes]:
     """Every article's ``signature``, from the article cache where it holds them, else computed in ``jobs`` processes.
 
-    Keyed by the text alone (and the code), so a file that is renamed or re-dated keeps its entry.
+    ``keys``: ``signature_keys(articles)``, if the caller has them.
     """
     store = cache.ArticleCache(cache_dir) if cache_dir else None
     try:
-        keys = [cache.digest("shingles", cache.code_version(), a.text) for a in articles]
+        keys = keys or signature_keys(articles)
         known = store.get_many(keys) if store else {}
         todo = {k: a.text for k, a in zip(keys, articles, strict=True) if k not in known}
         if todo:
@@ -182,6 +191,57 @@ def _similar_pairs(sigs: list[np.ndarray]) -> list[tuple[int, int]]:
     return out
 
 
+def pairs_with(new: Sequence[int], sigs: Sequence[np.ndarray]) -> set[tuple[int, int]]:
+    """Every similar pair (i, j), i < j, of which ``new`` holds one: each of those compared with every article.
+
+    What the join finds among those pairs, without its filters: a rebuild after a few articles changed asks this
+    instead of joining the whole corpus again. The corpus is read in slices, so memory stays that of one slice.
+    """
+    sizes = np.array([len(s) for s in sigs], dtype=np.int64)
+    new = [a for a in dict.fromkeys(new) if sizes[a]]  # an article without shingles is nobody's copy
+    if not new:
+        return set()
+    wanted = np.unique(np.concatenate([sigs[a] for a in new]))
+    values, owners = [], []
+    for lo in range(0, len(sigs), 4096):  # the entries of any article that are some new article's shingles
+        flat = np.concatenate([*sigs[lo:lo + 4096], np.empty(0, dtype="<u4")])
+        owner = np.repeat(np.arange(lo, lo + len(sizes[lo:lo + 4096]), dtype=np.int32), sizes[lo:lo + 4096])
+        at = np.minimum(np.searchsorted(wanted, flat), len(wanted) - 1)
+        hit = wanted[at] == flat
+        values.append(flat[hit])
+        owners.append(owner[hit])
+    value, owner = np.concatenate(values), np.concatenate(owners)
+    out: set[tuple[int, int]] = set()
+    for a in new:
+        shared = np.bincount(owner[np.isin(value, sigs[a])], minlength=len(sigs))
+        similar = (sizes > 0) & (shared / np.maximum(np.minimum(sizes, sizes[a]), 1) >= THRESHOLD)
+        similar[a] = False
+        out.update((min(a, b), max(a, b)) for b in np.flatnonzero(similar).tolist())
+    return out
+
+
+def all_pairs(sigs: Sequence[np.ndarray]) -> set[tuple[int, int]]:
+    """Every similar pair (i, j), i < j, of articles in the order of ``sigs``: the whole join."""
+    return set(_similar_pairs(list(sigs)))
+
+
+def originals(articles: Sequence[Article], pairs: Iterable[tuple[int, int]]) -> dict[str, str]:
+    """Article id -> file name of the earlier copy, for every later copy among the similar ``pairs`` (by index):
+    the earliest such original that is not itself a copy."""
+    order = sorted(range(len(articles)), key=lambda k: _order(articles[k]))
+    position = {k: p for p, k in enumerate(order)}
+    earlier: dict[int, list[int]] = {}
+    for i, j in pairs:
+        p, q = sorted((position[i], position[j]))
+        earlier.setdefault(q, []).append(p)
+    result: dict[str, str] = {}
+    for q in sorted(earlier):
+        original = next((p for p in sorted(earlier[q]) if articles[order[p]].id not in result), None)
+        if original is not None:
+            result[articles[order[q]].id] = Path(articles[order[original]].path).name
+    return result
+
+
 def find_duplicates(articles: list[Article], sigs: Sequence[bytes] | None = None) -> dict[str, str]:
     """Article id -> file name of the earlier copy, for every later copy of a story.
 
@@ -191,40 +251,59 @@ def find_duplicates(articles: list[Article], sigs: Sequence[bytes] | None = None
     started = time.perf_counter()
     if sigs is None:
         sigs = [signature(a.text) for a in articles]
-    order = sorted(range(len(articles)), key=lambda k: _order(articles[k]))
-    ordered = [articles[k] for k in order]
-    earlier: dict[int, list[int]] = {}
-    for i, j in _similar_pairs([np.frombuffer(sigs[k], dtype="<u4") for k in order]):
-        earlier.setdefault(j, []).append(i)
-    result: dict[str, str] = {}
-    for j in sorted(earlier):  # the earliest copy that is not itself a copy
-        original = next((i for i in sorted(earlier[j]) if ordered[i].id not in result), None)
-        if original is not None:
-            result[ordered[j].id] = Path(ordered[original].path).name
-    log.info("%d syndicated cop%s among %d articles (%.1fs)", len(result), "y" if len(result) == 1 else "ies",
-             len(articles), time.perf_counter() - started)
+    result = originals(articles, all_pairs([np.frombuffer(s, dtype="<u4") for s in sigs]))
+    _report(result, len(articles), started)
     return result
 
 
+def _report(result: dict[str, str], articles: int, started: float, how: str = "") -> None:
+    log.info("%d syndicated cop%s among %d articles%s (%.1fs)", len(result), "y" if len(result) == 1 else "ies",
+             articles, how, time.perf_counter() - started)
+
+
+# A rebuild compares its new and changed articles with every article, unless they are more than this share of
+# the corpus: then the whole join, which filters before it compares, costs less.
+INCREMENTAL_SHARE = 0.05
+
+
 def copies(articles: list[Article], jobs: int = 1, cache_dir: Path | None = None) -> dict[str, str]:
-    """``find_duplicates`` for a build: signatures from the workers or the article cache, and the answer itself
-    cached under a hash of all it depends on (ids, paths, dates, shingles, code), so a rebuild of an unchanged
-    corpus does not join again.
+    """``find_duplicates`` for a build, with the similar pairs kept in the article cache.
+
+    The cache holds the last build's articles (id and shingle key) and which of them are similar: facts about
+    pairs, whatever else changed. A rebuild reuses the pairs of articles it still has and compares only its new or
+    changed articles with the rest; when none is new it loads no signature at all. The originals are then picked
+    again from the pairs, so re-dating or renaming an article needs no comparison.
     """
-    sigs = signatures(articles, jobs, cache_dir)
     if not cache_dir:
-        return find_duplicates(articles, sigs)
-    parts = (part for a, sig in zip(articles, sigs, strict=True) for part in (repr((a.id, a.path, a.published)), sig))
-    key = cache.digest("copies", cache.code_version(), *parts)
+        return find_duplicates(articles, signatures(articles, jobs))
+    started = time.perf_counter()
+    keys = signature_keys(articles)
+    members = [f"{a.id}\t{k}" for a, k in zip(articles, keys, strict=True)]
+    at = {m: n for n, m in enumerate(members)}
+    state_key = cache.digest("similar pairs", cache.code_version())
     store = cache.ArticleCache(cache_dir)
     try:
-        known = store.get_many([key]).get(key)
-        if known is None:
-            known = find_duplicates(articles, sigs)
-            store.put_many([(key, known)])
-        else:
-            log.info("syndicated copies unchanged since the last build (%d)", len(known))
+        previous = store.get_many([state_key]).get(state_key)
     finally:
         store.close()
-    return known
-
+    known = set(previous[0]) if previous else set()
+    new = [n for n, m in enumerate(members) if m not in known]
+    if not new:
+        pairs = {(at[a], at[b]) for a, b in previous[1] if a in at and b in at}
+        how = ", none new since the last build"
+    else:
+        sigs = [np.frombuffer(s, dtype="<u4") for s in signatures(articles, jobs, cache_dir, keys)]
+        if previous is None or len(new) > INCREMENTAL_SHARE * len(articles):
+            pairs, how = all_pairs(sigs), ""
+        else:
+            pairs = {(at[a], at[b]) for a, b in previous[1] if a in at and b in at} | pairs_with(new, sigs)
+            how = f", {len(new)} new or changed compared with the rest"
+    if previous is None or new or len(known) != len(members):
+        store = cache.ArticleCache(cache_dir)
+        try:
+            store.put_many([(state_key, (members, sorted((members[i], members[j]) for i, j in pairs)))])
+        finally:
+            store.close()
+    result = originals(articles, pairs)
+    _report(result, len(articles), started, how)
+    return result

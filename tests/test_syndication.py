@@ -132,14 +132,44 @@ def test_signature_is_the_sorted_shingle_set():
     assert np.frombuffer(signature(text), dtype="<u4").tolist() == sorted(shingles(text))
 
 
-def test_a_build_joins_again_only_when_an_input_of_the_answer_changed(tmp_path, monkeypatch):
-    articles = template_corpus(80, 5)
-    expected = every_pair(articles)
-    assert copies(articles, jobs=1, cache_dir=tmp_path) == expected
-    joins = []
-    monkeypatch.setattr(syndication, "find_duplicates", lambda arts, sigs: joins.append(arts) or find_duplicates(arts, sigs))
-    assert copies(articles, jobs=1, cache_dir=tmp_path) == expected and joins == []
-    original = next(a for a in articles if Path(a.path).name in expected.values())
-    redated = [Article(a.id, a.path, a.text, published="2000-01-01") if a is original else a for a in articles]
-    assert copies(redated, jobs=1, cache_dir=tmp_path) == every_pair(redated) and len(joins) == 1
-    assert copies(articles, jobs=1) == expected and len(joins) == 2  # no cache: always joined
+def test_a_rebuild_compares_only_its_new_and_changed_articles(tmp_path, monkeypatch):
+    articles = template_corpus(120, 5)
+    assert copies(articles, jobs=1, cache_dir=tmp_path) == every_pair(articles)
+    joins, compared = [], []
+    monkeypatch.setattr(syndication, "all_pairs", lambda sigs: joins.append(len(sigs)) or syndication._similar_pairs(sigs))
+    compare = syndication.pairs_with
+    monkeypatch.setattr(syndication, "pairs_with", lambda new, sigs: compared.append(list(new)) or compare(new, sigs))
+
+    # Nothing new: no signature is even loaded. Re-dated: the originals are picked again from the same pairs.
+    with monkeypatch.context() as mp:
+        mp.setattr(syndication, "signatures", lambda *a, **k: pytest.fail("signatures loaded with nothing new"))
+        assert copies(articles, jobs=1, cache_dir=tmp_path) == every_pair(articles)
+        copy = next(iter(every_pair(articles)))  # dated before its original, it becomes the original
+        redated = [Article(a.id, a.path, a.text, published="2000-01-01") if a.id == copy else a for a in articles]
+        assert every_pair(redated) != every_pair(articles)
+        assert copies(redated, jobs=1, cache_dir=tmp_path) == every_pair(redated)
+    assert joins == [] and compared == []
+
+    # One article rewritten as a copy of another, one new copy, one article gone.
+    edited = list(articles[1:])
+    edited[10] = Article(edited[10].id, edited[10].path, edited[40].text + " with a new last line", "2017-10-09")
+    edited.append(Article("late", "corpus/late.txt", edited[3].text, "2017-10-09"))
+    assert copies(edited, jobs=1, cache_dir=tmp_path) == every_pair(edited)
+    assert joins == [] and compared == [[10, len(edited) - 1]]
+    assert copies(articles, jobs=1) == every_pair(articles) and joins == [len(articles)]  # no cache: the whole join
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_rebuild_after_rebuild_finds_what_comparing_every_pair_finds(tmp_path, monkeypatch, seed):
+    monkeypatch.setattr(syndication, "INCREMENTAL_SHARE", 1.0)  # never the whole join after the first build
+    rng = random.Random(seed)
+    pool = template_corpus(300, seed)
+    articles = pool[:60]
+    for step in range(12):
+        assert copies(articles, jobs=1, cache_dir=tmp_path) == every_pair(articles), step
+        articles = [a for a in articles if rng.random() > 0.05]  # some go
+        for n in rng.sample(range(len(articles)), 3):  # some are edited: cut, or made a copy of another
+            a, other = articles[n], rng.choice(articles)
+            text = other.text if rng.random() < 0.5 else " ".join(a.text.split()[:rng.randint(0, 40)])
+            articles[n] = Article(a.id, a.path, text, rng.choice([None, "2017-10-01", "2017-10-05"]))
+        articles += pool[60 + 5 * step:65 + 5 * step]  # some come
