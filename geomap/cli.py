@@ -183,7 +183,7 @@ def build(articles: tuple[Path, ...], out: Path, gazetteer_path: Path, strict: b
         corpus = assemble(found, res, engine)
         _settle()
         with _terminate_cleanly():
-            stats = write_site(corpus, out, protect=list(articles), key=key, force=force)
+            stats = write_site(corpus, out, protect=list(articles), key=key, force=force, jobs=engine.jobs)
     except GeomapError as err:
         raise _fail(err) from None
     finally:

@@ -7,9 +7,12 @@ stays in the main process.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -34,15 +37,15 @@ def default_jobs() -> int:
 class Progress:
     """'extracted 1200/10000 articles (410/s)' every PROGRESS_EVERY articles, and once at the end."""
 
-    def __init__(self, total: int, what: str = "articles") -> None:
-        self.total, self.what, self.done = total, what, 0
+    def __init__(self, total: int, what: str = "articles", done: str = "extracted") -> None:
+        self.total, self.what, self.verb, self.done = total, what, done, 0
         self.started = time.perf_counter()
 
     def advance(self, n: int = 1) -> None:
         before, self.done = self.done, self.done + n
         if self.done // PROGRESS_EVERY > before // PROGRESS_EVERY or self.done == self.total:
             rate = self.done / max(time.perf_counter() - self.started, 1e-9)
-            log.info("extracted %d/%d %s (%.0f/s)", self.done, self.total, self.what, rate)
+            log.info("%s %d/%d %s (%.0f/s)", self.verb, self.done, self.total, self.what, rate)
 
 
 def map_serial(fn: Callable[[Any], Any], items: Sequence, progress: Progress) -> list:
@@ -59,11 +62,29 @@ _WORKER_FN: Callable[[Any], Any] | None = None
 def _set_worker_fn(fn: Callable[[Any], Any]) -> None:
     global _WORKER_FN
     _WORKER_FN = fn
+    _end_with_parent()
+
+
+def _end_with_parent() -> None:
+    """Ask Linux to end this worker when the build process dies, even of SIGKILL: it would otherwise go on writing
+    into a folder nobody will use, and hold the build's output pipes open. (SIGTERM would not do: the pool's worker
+    loop catches the SystemExit it raises and waits for more work.)"""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _call_worker_fn(item: Any) -> Any:
     assert _WORKER_FN is not None, "worker started without its function"
     return _WORKER_FN(item)
+
+
+def forks() -> bool:
+    """Whether worker processes start as forks of this one, inheriting what it holds (Linux) rather than pickled."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def map_processes(fn: Callable[[Any], Any], items: Sequence, jobs: int, progress: Progress) -> list:
@@ -74,14 +95,25 @@ def map_processes(fn: Callable[[Any], Any], items: Sequence, jobs: int, progress
     """
     if jobs <= 1 or len(items) <= 1:
         return map_serial(fn, items, progress)
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    context = multiprocessing.get_context("fork" if forks() else None)
     chunk = max(1, min(64, len(items) // (jobs * 8)))
     out = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_set_worker_fn, initargs=(fn,)) as pool:
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_set_worker_fn, initargs=(fn,))
+    try:
         for result in pool.map(_call_worker_fn, items, chunksize=chunk):
             out.append(result)
             progress.advance()
+    except BaseException:
+        # Ctrl-C, SIGTERM or a failed item: end the workers now rather than wait for the work they hold, and before
+        # the caller removes the folder they may be writing into. They hold nothing that needs cleaning up.
+        processes = list(getattr(pool, "_processes", {}).values())  # no public way before Python 3.14
+        for process in processes:
+            process.kill()
+        for process in processes:
+            process.join(10)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return out
 
 

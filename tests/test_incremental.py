@@ -4,7 +4,9 @@ same bytes as a build from scratch; an unchanged site is left as it is; an edite
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from conftest import GAZETTEER, synthetic_corpus, tree
 
 import geomap.site as site_module
+from geomap import parallel
 from geomap.cli import main
 from geomap.pipeline import Resources, gather
 from geomap.site import FOOTER_FACTS, write_site
@@ -226,3 +229,48 @@ def test_pages_show_only_the_site_facts_their_keys_hold():
             continue
         used = set(re.findall(r"\bsite\.(\w+)", template.read_text(encoding="utf-8")))
         assert used <= set(FOOTER_FACTS), template.name
+
+
+def test_pages_rendered_side_by_side_equal_those_of_one_process(copy, tmp_path):
+    corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))
+    write_site(corpus, tmp_path / "two", protect=[copy["articles"]], jobs=2)
+    assert tree(tmp_path / "two") == tree(copy["site"])
+    article = copy["articles"] / "synth-000003.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nClashes broke out in Hawija on Monday.\n",
+                       encoding="utf-8")
+    corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))
+    stats = write_site(corpus, tmp_path / "two", protect=[copy["articles"]], jobs=2)
+    write_site(corpus, tmp_path / "fresh", protect=[copy["articles"]])
+    assert 0 < stats["rendered"] < stats["reused"] and tree(tmp_path / "two") == tree(tmp_path / "fresh")
+
+
+@pytest.mark.skipif(not parallel.forks(), reason="pages are rendered side by side only where processes fork")
+def test_side_by_side_pages_are_rendered_by_worker_processes_when_finished(tmp_path):
+    files = SiteFiles(tmp_path, None, jobs=2)
+    for n in range(6):
+        files.write(f"p{n}.html", f"key {n}", lambda n=n: f"{n} {os.getpid()}")
+    assert not list(tmp_path.iterdir())  # put off until finish
+    with pytest.raises(RuntimeError, match="finish"):
+        files.manifest("site")
+    files.finish()
+    pages = {p.name: p.read_text(encoding="utf-8").split() for p in tmp_path.iterdir()}
+    assert sorted(pages) == [f"p{n}.html" for n in range(6)] and all(pages[f"p{n}.html"][0] == str(n) for n in range(6))
+    assert str(os.getpid()) not in {pid for _, pid in pages.values()}
+    manifest = files.manifest("site")
+    for name in pages:
+        data = (tmp_path / name).read_bytes()
+        assert manifest["files"][name] == hashlib.sha256(data).hexdigest() and manifest["sizes"][name] == len(data)
+
+
+def test_a_page_failing_in_a_worker_leaves_the_previous_site_as_it_was(copy, monkeypatch):
+    before, numbers = tree(copy["site"]), inodes(copy["site"])
+    corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected failure while rendering a place page")
+
+    monkeypatch.setattr(site_module, "comparisons", broken)  # inherited by the forked workers
+    with pytest.raises(RuntimeError, match="injected failure"):
+        write_site(corpus, copy["site"], protect=[copy["articles"]], force=True, jobs=2)
+    assert tree(copy["site"]) == before and inodes(copy["site"]) == numbers
+    assert sorted(p.name for p in copy["site"].parent.iterdir()) == ["articles", "gazetteer.yaml", "site"]

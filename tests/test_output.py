@@ -93,10 +93,10 @@ def old_site(workspace, tmp_path) -> tuple[Path, dict]:
     return site, snapshot(site)
 
 
-def start_build(workspace: dict, site: Path, mode: str) -> tuple[subprocess.Popen, Path]:
+def start_build(workspace: dict, site: Path, mode: str, *extra: str) -> tuple[subprocess.Popen, Path]:
     ready = site.parent / "ready"
     args = [sys.executable, "-c", CHILD, str(ready), mode, str(workspace["articles"]), "--out", str(site),
-            "--gazetteer", str(workspace["gazetteer"])]
+            "--gazetteer", str(workspace["gazetteer"]), *extra]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), ready
 
 
@@ -113,17 +113,22 @@ def wait_until_mid_write(proc: subprocess.Popen, ready: Path) -> Path:
     return Path(ready.read_text())
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 @pytest.mark.parametrize("how, exit_code, message", [
     ("SIGINT", 1, "Aborted!"),
     ("SIGTERM", 128 + signal.SIGTERM, ""),
     ("raise", 1, "RuntimeError: injected failure while writing"),
 ])
-def test_interrupted_build_keeps_the_old_site_and_cleans_up(workspace, old_site, how, exit_code, message):
+def test_interrupted_build_keeps_the_old_site_and_cleans_up(workspace, old_site, how, exit_code, message, jobs):
+    """With two jobs the pages are rendered by forked workers, and the pause (or the failure) is in one of them."""
     site, before = old_site
-    proc, ready = start_build(workspace, site, "raise" if how == "raise" else "pause")
+    proc, ready = start_build(workspace, site, "raise" if how == "raise" else "pause", "--jobs", jobs)
     tmp = wait_until_mid_write(proc, ready)
     if how != "raise":
-        assert (tmp / "index.html").is_file() and len(list((tmp / "articles").glob("*.html"))) == 2  # mid-write
+        if jobs == "1":
+            assert (tmp / "index.html").is_file() and len(list((tmp / "articles").glob("*.html"))) == 2  # mid-write
+        else:
+            assert (tmp / "assets").is_dir()  # mid-write; which pages the workers have written by now varies
         proc.send_signal(getattr(signal, how))
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == exit_code, stderr
@@ -133,15 +138,17 @@ def test_interrupted_build_keeps_the_old_site_and_cleans_up(workspace, old_site,
     assert sorted(p.name for p in site.parent.iterdir()) == ["ready", "site"]  # no stray temporary folders
 
 
-def test_killed_build_keeps_the_old_site_and_the_next_build_cleans_up(workspace, old_site, caplog):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_killed_build_keeps_the_old_site_and_the_next_build_cleans_up(workspace, old_site, caplog, jobs):
+    """With two jobs a worker is paused mid-page: it must end with the build (else the pipes stay open)."""
     site, before = old_site
-    proc, ready = start_build(workspace, site, "pause")
+    proc, ready = start_build(workspace, site, "pause", "--jobs", jobs)
     tmp = wait_until_mid_write(proc, ready)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=300)
     assert proc.returncode == -signal.SIGKILL
     assert snapshot(site) == before
-    assert tmp.is_dir() and (tmp / "index.html").is_file()  # SIGKILL cannot be caught: the half-built folder stays
+    assert tmp.is_dir() and (tmp / "assets").is_dir()  # SIGKILL cannot be caught: the half-built folder stays
 
     write_site(gather([workspace["articles"]], workspace["resources"]), site, protect=[workspace["articles"]])
     assert not tmp.exists()  # ... and the next build removes it

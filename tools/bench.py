@@ -104,7 +104,7 @@ def measure(n: int) -> dict:
         gc.freeze()  # as ``geomap build`` does once the corpus is gathered
         again = Path(tmp) / "site-again"
         t = time.perf_counter()
-        write_site(built, again, protect=[corpus], force=True)  # every page rendered, the corpus in memory
+        write_site(built, again, protect=[corpus], force=True, jobs=out["cores"])  # every page rendered, as a build does
         out["site_s"] = time.perf_counter() - t
         out["site_mb"] = sum(p.stat().st_size for p in again.rglob("*") if p.is_file()) / 1e6
         shutil.rmtree(again)

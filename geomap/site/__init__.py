@@ -154,8 +154,10 @@ def claim_counts(corpus: Corpus) -> dict:
     return {"claims": claims, "places": len(places)}
 
 
-def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None = None, force: bool = False) -> dict:
-    """Write the site; returns figures for the closing summary line. ``key``: see ``pipeline.site_key``.
+def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None = None, force: bool = False,
+               jobs: int = 1) -> dict:
+    """Write the site; returns figures for the closing summary line. ``key``: see ``pipeline.site_key``;
+    ``jobs``: processes rendering the pages (where processes fork; the data exports are written here).
 
     Files whose inputs are unchanged since the site in ``out`` was built are linked from it rather than rendered,
     and a site built from the same inputs by the same code is left as it is; ``force`` renders everything.
@@ -213,7 +215,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
 
     files = None
     with atomic_folder(out, protect, key, manifest=lambda: files.manifest(whole)) as root:
-        files = SiteFiles(root, previous)
+        files = SiteFiles(root, previous, jobs)
         code = package_version()
         for name, source in asset_files():
             files.write(name, digest(code, name), source.read_bytes)
@@ -260,6 +262,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
         parted("data/clusters.json", Parted(head="[", sep=",", tail="]\n"),
                ((digest(code, repr(c), *(articles[r.article] for r in c.members)),
                  lambda c=c: json_text(cluster_record(c, by_id))) for c in corpus.clusters))
+        files.finish()
     rendered = len(files.files) - files.reused
     log.info("%s: %d files rendered, %d unchanged since the last build, in %.1fs", out, rendered, files.reused,
              time.perf_counter() - started)

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geomap import parallel
 from geomap.site.output import MANIFEST
 
 log = logging.getLogger(__name__)
@@ -158,27 +159,49 @@ def _mapped(path: Path | None) -> Iterator[mmap.mmap | None]:
 
 class SiteFiles:
     """Writes the site's files into the temporary folder ``root``; one whose key is unchanged is linked from
-    ``previous`` instead of rendered. Records what the manifest says about each file."""
+    ``previous`` instead of rendered. Records what the manifest says about each file. Call ``finish`` once every
+    file is written: with ``jobs`` > 1 the pages are rendered then, side by side."""
 
-    def __init__(self, root: Path, previous: Previous | None) -> None:
+    def __init__(self, root: Path, previous: Previous | None, jobs: int = 1) -> None:
         self.root = root
         self.previous = previous
+        self.jobs = jobs
         self.files: dict[str, str] = {}
         self.keys: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
         self.parts: dict[str, dict] = {}
         self.reused = 0
+        # Where processes fork, renders are put off until ``finish``: forked workers inherit the corpus and the
+        # renderers as they are and write the files themselves. Elsewhere, or with one job, files are written at once.
+        self._later: list[tuple[str, Callable[[], str | bytes]]] | None = [] if jobs > 1 and parallel.forks() else None
 
     def write(self, name: str, key: str, render: Callable[[], str | bytes]) -> None:
         """``name``: the path in the site (posix); ``render`` is called only when the file must be rendered."""
         target = self._target(name)
-        if not self._link(name, key, target):
-            content = render()
-            data = content.encode("utf-8") if isinstance(content, str) else content
-            target.write_bytes(data)
-            self.files[name] = hashlib.sha256(data).hexdigest()
         self.keys[name] = key
-        self.sizes[name] = target.stat().st_size
+        if self._link(name, key, target):
+            self.sizes[name] = target.stat().st_size
+        elif self._later is not None:
+            self._later.append((name, render))
+        else:
+            self.files[name], self.sizes[name] = self._put(name, render)
+
+    def _put(self, name: str, render: Callable[[], str | bytes]) -> tuple[str, int]:
+        """Render ``name`` into the folder: its SHA-256 and size."""
+        content = render()
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (self.root / name).write_bytes(data)
+        return hashlib.sha256(data).hexdigest(), len(data)
+
+    def finish(self) -> None:
+        """Render the files whose rendering was put off (see ``__init__``), in ``jobs`` processes."""
+        if not self._later:
+            return
+        later, self._later = self._later, []
+        made = parallel.map_processes(lambda n: self._put(*later[n]), range(len(later)), self.jobs,
+                                      parallel.Progress(len(later), "pages", "rendered"))
+        for (name, _), (sha, size) in zip(later, made, strict=True):
+            self.files[name], self.sizes[name] = sha, size
 
     def write_parts(self, name: str, key: str, parted: Parted, parts: Iterable[tuple[str, Callable[[], str]]]) -> None:
         """A file of keyed parts, ``(part key, render)`` in file order: unchanged parts are copied out of the previous
@@ -234,5 +257,7 @@ class SiteFiles:
         return True
 
     def manifest(self, site_key: str) -> dict:
+        if self._later:
+            raise RuntimeError("SiteFiles.finish() was not called: some files were never rendered")
         return {"generator": "geomap", "site_key": site_key, "files": self.files, "sizes": self.sizes, "keys": self.keys,
                 "parts": self.parts}
