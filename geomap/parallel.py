@@ -111,7 +111,7 @@ def map_processes(fn: Callable[[Any], Any], items: Sequence, jobs: int, progress
             process.kill()
         for process in processes:
             process.join(10)
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False)  # (cancelling the futures too trips the executor up as it finds the workers gone)
         raise
     pool.shutdown()
     return out

@@ -196,6 +196,36 @@ def test_search_centres_the_map_on_hawija_and_opens_its_popup(browser, seeds_sit
     page.close()
 
 
+LOADED_POPUPS = "() => Array.from(document.scripts, s => s.getAttribute('src')).filter(s => s && s.startsWith('popups/'))"
+
+
+def test_a_popup_loads_its_own_script_when_it_first_opens(browser, seeds_site, tmp_path):
+    claims, _ = exports(seeds_site)
+    page, log = open_map(browser, seeds_site)
+    assert page.evaluate(LOADED_POPUPS) == []  # the map page holds no popup
+    search(page, "Hawija")
+    items = popup(page, "Hawija").locator("li[data-claim]")
+    assert items.count() == sum(1 for c in claims if c["place"] == "hawija")
+    search(page, "Palmyra")
+    popup(page, "Palmyra")
+    search(page, "Hawija")  # opened again: from memory, not loaded twice
+    popup(page, "Hawija")
+    assert page.evaluate(LOADED_POPUPS) == ["popups/hawija.js", "popups/palmyra.js"]
+    assert log == {"console": [], "failed": [], "external": []}
+    page.close()
+
+    broken = tmp_path / "site"  # a popup file gone missing: the popup says so, and what to do
+    shutil.copytree(seeds_site, broken)
+    (broken / "popups" / "hawija.js").unlink()
+    page, log = open_map(browser, broken)
+    search(page, "Hawija")
+    missing = page.locator(".leaflet-popup-content .geomap-missing")
+    missing.wait_for()
+    assert "could not be loaded: " in missing.inner_text() and "popups/hawija.js is missing. Build the site again." \
+        in missing.inner_text()
+    page.close()
+
+
 def test_popup_links_to_a_place_page_with_both_outlets_numbers(browser, seeds_site, shots):
     claims, _ = exports(seeds_site)
     numbers = {}

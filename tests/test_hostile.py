@@ -87,17 +87,20 @@ def pages(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
 
 
-OPEN_EVERY_POPUP = """() => {
+OPEN_EVERY_POPUP = """async () => {  // each popup's own script is loaded when it first opens: wait for it
     const texts = [];
     const maps = Object.values(window).filter(v => window.L && v instanceof L.Map);
     for (const map of maps) {
-        map.eachLayer(layer => {
-            if (layer.getPopup && layer.getPopup()) {
-                layer.openPopup();
-                const box = document.querySelector('.leaflet-popup-content');
-                texts.push(box ? box.innerText : '');
+        const layers = [];
+        map.eachLayer(layer => { if (layer.getPopup && layer.getPopup()) { layers.push(layer); } });
+        for (const layer of layers) {
+            layer.openPopup();
+            for (let i = 0; i < 400 && document.querySelector('.leaflet-popup-content .geomap-loading'); i++) {
+                await new Promise(resolve => setTimeout(resolve, 25));
             }
-        });
+            const box = document.querySelector('.leaflet-popup-content');
+            texts.push(box ? box.innerText : '');
+        }
     }
     return texts;
 }"""
@@ -114,6 +117,7 @@ def visit(browser, url: str) -> tuple[str, list[str]]:
     page.goto(url)
     page.wait_for_load_state("load")
     popups = page.evaluate(OPEN_EVERY_POPUP)
+    assert not [t for t in popups if "Loading the claims" in t or "could not be loaded" in t], url
     if page.locator(".leaflet-control-layers").count():
         page.locator(".leaflet-control-layers").first.hover()
     text = page.locator("body").inner_text() + "\n" + "\n".join(popups)

@@ -9,6 +9,7 @@ import json
 import pickle
 import re
 from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 from jinja2 import Environment, PackageLoader
@@ -46,16 +47,16 @@ def test_map_data_rows_follow_the_popup_order(tmp_path, resources):
     data, rows_of = map_data(views)
     assert data["outlets"] == ["Alpha", "Beta"]
     hawija = next(p for p in data["places"] if p["id"] == "hawija")
-    rows = data["claims"][hawija["claims"][0]:hawija["claims"][1]]
-    assert [data["outlets"][r[1]] for r in rows] == ["Alpha", "Beta"]
-    assert [data["events"][r[2]]["name"] for r in rows] == ["surrender", "fighting"]
-    assert [r[3] for r in rows] == ["2017-10-01", "2017-10-02"]  # the article's date when the claim has none
-    assert [r[4] for r in rows] == [1, 1]
+    rows = map_rows(data, hawija)
+    assert [data["outlets"][r[0]] for r in rows] == ["Alpha", "Beta"]
+    assert [data["events"][r[1]]["name"] for r in rows] == ["surrender", "fighting"]
+    assert [r[2] for r in rows] == ["2017-10-01", "2017-10-02"]  # the article's date when the claim has none
+    assert [r[3] for r in rows] == [1, 1]
     view = next(v for v in views if v.place.id == "hawija")
     html = Environment(loader=PackageLoader("geomap.site", "templates"), autoescape=True).get_template(
         "popup.html").render(view=view, region=None, rows=rows_of["hawija"])
     numbers = [int(n) for n in re.findall(r'data-claim="(\d+)"', html)]
-    assert numbers == rows_of["hawija"] == list(range(*hawija["claims"]))
+    assert numbers == rows_of["hawija"] == [0, 1]  # counted from the place's first row
     assert html.index(">Alpha<") < html.index(">Beta<")
 
 
@@ -70,15 +71,24 @@ def test_claims_that_the_filters_cannot_tell_apart_share_a_map_row(tmp_path, res
     views = place_views(gather([articles], resources))
     data, rows_of = map_data(views)
     hawija = next(p for p in data["places"] if p["id"] == "hawija")
-    rows = data["claims"][hawija["claims"][0]:hawija["claims"][1]]
-    named = sorted((data["outlets"][r[1]], data["events"][r[2]]["name"], r[3], r[4]) for r in rows)
+    rows = map_rows(data, hawija)
+    named = sorted((data["outlets"][r[0]], data["events"][r[1]]["name"], r[2], r[3]) for r in rows)
     assert named == [("Alpha", "fighting", "2017-10-02", 3), ("Alpha", "surrender", "2017-10-02", 1),
                      ("Beta", "shooting", "2017-10-02", 1)]
     view = next(v for v in views if v.place.id == "hawija")
     assert len(rows_of["hawija"]) == view.claim_count == 5
     for cv, row in zip(view.claims, rows_of["hawija"], strict=True):  # each claim points at the row that counts it
-        assert data["outlets"][data["claims"][row][1]] == cv.article.outlet
-        assert data["events"][data["claims"][row][2]]["name"] == cv.claim.event
+        assert data["outlets"][rows[row][0]] == cv.article.outlet
+        assert data["events"][rows[row][1]]["name"] == cv.claim.event
+        assert rows[row][2] == (cv.claim.date or cv.article.published)
+
+
+def map_rows(data: dict, place: dict) -> list[tuple]:
+    """A place's map rows decoded: (outlet, event, ISO date or None, claims), as the page's script reads them."""
+    columns = data["rows"]
+    return [(columns["outlet"][k], columns["event"][k],
+             None if columns["day"][k] is None else (date(1970, 1, 1) + timedelta(days=data["day0"] + columns["day"][k]))
+             .isoformat(), columns["count"][k]) for k in range(*place["claims"])]
 
 
 OUTLET = "---\ntitle: Report\noutlet: {o}\npublished: {d}\n---\n{body}\n"
@@ -115,9 +125,10 @@ def test_popups_and_region_pages_list_the_first_claims_and_count_them_all(tmp_pa
     first = first_claims(view, 3)
     assert list(first.claims) == list(view.claims)[:3] and [len(s.claims) for s in first.stories] == [2, 1]
     assert first_claims(view, 6) is view
-    index = (out / "index.html").read_text(encoding="utf-8")
-    assert "The first 3 are listed here; the place page has all 6." in index
-    assert "6 claims\\u003c/span\\u003e" in index  # the count line says all of them (JSON-escaped)
+    popup = (out / "popups" / "hawija.js").read_text(encoding="utf-8")
+    assert popup.startswith('geomapPopup("hawija", ') and "The first 3 are listed here; the place page has all 6." in popup
+    assert "6 claims\\u003c/span\\u003e" in popup  # the count line says all of them (JSON-escaped)
+    assert "listed here" not in (out / "index.html").read_text(encoding="utf-8")  # the map page loads it when opened
     page = (out / "places" / "hawija.html").read_text(encoding="utf-8")
     assert page.count("<td class=\"outlet\">") == 6  # the place page has every claim
     region = next((out / "regions").glob("ne-*.html")).read_text(encoding="utf-8")

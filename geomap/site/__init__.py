@@ -36,9 +36,11 @@ from geomap.site.exports import (
     unresolved_rows,
 )
 from geomap.site.incremental import Parted, Previous, SiteFiles
-from geomap.site.mapview import build_map
+from geomap.site.mapview import build_map, popup_script
 from geomap.site.output import atomic_folder, check_output
 from geomap.site.views import (
+    PlaceView,
+    RegionView,
     admin1_views,
     article_segments,
     clusters_by_place,
@@ -201,17 +203,20 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
     def data(files: SiteFiles, name: str, render: Callable[[], str]) -> None:
         files.write(name, digest(whole, name), render)
 
+    with collector_paused():  # a row per outlet, event and date of each place's claims (240k at 10,000 articles)
+        map_rows, rows_of = mapdata.map_data(views)
+
     def map_page() -> str:
-        with collector_paused():  # a row per claim (240k at 10,000 articles), a popup per place
-            data, rows_of = mapdata.map_data(views)
-            popup = env.get_template("popup.html")
-            popups = {v.place.id: popup.render(view=first_claims(v, POPUP_CLAIMS), total=v.claim_count,
-                                               region=region_of.get(v.place.id), rows=rows_of[v.place.id])
-                      for v in views}
+        with collector_paused():
             panel = env.get_template("panel.html").render(legend=mapdata.legend(views, admin1),
                                                           bucket_range=mapdata.bucket_range)
-            m = build_map(data, popups, panel, mapdata.regions_geojson(admin1), online=bool(site["online"]))
+            m = build_map(map_rows, panel, mapdata.regions_geojson(admin1), online=bool(site["online"]))
             return m.get_root().render()
+
+    def popup(v: PlaceView, region: RegionView | None) -> str:
+        html = env.get_template("popup.html").render(view=first_claims(v, POPUP_CLAIMS), total=v.claim_count,
+                                                     region=region, rows=rows_of[v.place.id])
+        return popup_script(v.place.id, html)
 
     files = None
     with atomic_folder(out, protect, key, manifest=lambda: files.manifest(whole)) as root:
@@ -238,6 +243,10 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
             page(files, f"places/{pid}.html", key, "place.html", lambda v=v, region=region, areas=areas: dict(
                 view=v, region=region, groups=comparisons(v, clusters_of.get(v.place.id, ()), by_id), areas=areas))
         page(files, "places/index.html", None, "places.html", lambda: dict(views=views, region_of=region_of))
+        for v in views:  # a popup is loaded when first opened: the map page stays small
+            name, region = f"popups/{v.place.id}.js", region_of.get(v.place.id)
+            files.write(name, digest(facts, name, shown[v.place.id], repr((region.id, region.name) if region else None),
+                                     repr(rows_of[v.place.id][:POPUP_CLAIMS])), lambda v=v, region=region: popup(v, region))
         for r in admin1 + curated:
             key = (repr((r.id, r.name, r.country, r.kind)), *(shown[v.place.id] for v in r.places))
             page(files, f"regions/{r.id}.html", key, "region.html", lambda r=r: dict(region=r, limit=REGION_CLAIMS))

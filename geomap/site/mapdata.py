@@ -1,13 +1,14 @@
 """What the map's JavaScript receives: places, claims, the legend and the region choropleth, as plain JSON data.
 
-Claims are compact rows (place, outlet, event, date, how many claims) so 10,000 of them stay a few hundred
-kilobytes; names reach the page only through templates (escaped), the script works with indexes.
+Claims are compact rows (outlet, event, day, how many claims), column by column, so the page grows with the
+variety of claims, not their number; names reach the page only through templates (escaped), the script works with indexes.
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from datetime import date
 
 from geomap.site.views import EVENT_COLOURS, PlaceView, RegionView, claim_date, outlet_of
 
@@ -48,37 +49,56 @@ def choropleth_classes(most: int) -> list[tuple[str, str]]:
 
 
 def map_data(views: list[PlaceView]) -> tuple[dict, dict[str, list[int]]]:
-    """Places (with the range of their rows in ``claims``), claim rows, outlet and event lists; and for each place
-    the row of each of its claims, in the order popups list them.
+    """Places (each with the range of its rows), the claim rows, outlet and event lists; and for each place the row
+    of each of its claims, counted from the place's first row, in the order popups list them.
 
-    A row is [place, outlet, event, date, claims]: a place's claims of one outlet, event and date share a row,
-    which is all the filters tell apart, so the page grows with the variety of claims, not their number.
+    A row counts a place's claims of one outlet, event and date, which is all the filters tell apart, so the page
+    grows with the variety of claims, not their number. Rows are stored column by column (``rows``: outlet, event,
+    day, count), a day as the number of days after ``day0`` (null when undated): a few bytes a row.
     """
     outlets = sorted({o for v in views for o in v.outlets})
     events = event_order({cv.claim.event for v in views for cv in v.claims})
     outlet_n = {o: n for n, o in enumerate(outlets)}
     event_n = {e: n for n, e in enumerate(events)}
     places: list[dict] = []
-    claims: list[list] = []
+    keys: list[tuple[int, int, int | None]] = []
+    counts: list[int] = []
     rows_of: dict[str, list[int]] = {}
     for v in views:
         p = v.place
-        first, row_of, rows = len(claims), {}, []
+        first, row_of, rows = len(keys), {}, []
         for cv in v.claims:
-            key = (outlet_n[outlet_of(cv.article)], event_n[cv.claim.event], claim_date(cv.article, cv.claim))
+            key = (outlet_n[outlet_of(cv.article)], event_n[cv.claim.event], epoch_day(claim_date(cv.article, cv.claim)))
             if key not in row_of:
-                row_of[key] = len(claims)
-                claims.append([len(places), *key, 0])
-            claims[row_of[key]][4] += 1
+                row_of[key] = len(keys) - first
+                keys.append(key)
+                counts.append(0)
+            counts[first + row_of[key]] += 1
             rows.append(row_of[key])
         rows_of[p.id] = rows
         record = {"id": p.id, "name": p.name, "lat": p.lat, "lon": p.lon, "shape": p.geometry,
-                  "claims": [first, len(claims)]}
+                  "claims": [first, len(keys)]}
         if p.geometry != "point":
             record["coords"] = [list(c) for c in p.coords]
         places.append(record)
-    return {"places": places, "claims": claims, "outlets": outlets,
+    day0 = min((k[2] for k in keys if k[2] is not None), default=0)
+    rows = {"outlet": [k[0] for k in keys], "event": [k[1] for k in keys],
+            "day": [None if k[2] is None else k[2] - day0 for k in keys], "count": counts}
+    return {"places": places, "rows": rows, "day0": day0, "outlets": outlets,
             "events": [{"name": e, "colour": EVENT_COLOURS.get(e, EVENT_COLOURS["other"])} for e in events]}, rows_of
+
+
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def epoch_day(when: str | None) -> int | None:
+    """An ISO date as days since 1970-01-01, as JavaScript counts them (``Date.parse(d) / 86400000``)."""
+    if not when:
+        return None
+    try:
+        return date.fromisoformat(when[:10]).toordinal() - _EPOCH
+    except ValueError:
+        return None
 
 
 def legend(views: list[PlaceView], regions: list[RegionView]) -> Legend:

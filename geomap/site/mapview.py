@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
+from jinja2.utils import htmlsafe_json_dumps
 
 from geomap.regions import countries_geojson
 from geomap.site.assets import CSS, JS
@@ -84,18 +85,24 @@ class ClaimLayer(Verbatim):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-            (function (map, data, popups, panelHtml) {
+            (function (map, data, panelHtml) {
                 var state = {outlets: data.outlets.map(function () { return true; }),
-                             events: data.events.map(function () { return true; }), from: "", to: ""};
-                var UNCLUSTERED = 11;
+                             events: data.events.map(function () { return true; }), from: null, to: null};
+                var UNCLUSTERED = 11, rows = data.rows;
                 function radius(n) { return Math.round((6 + 3 * Math.sqrt(n)) * 10) / 10; }
-                function shown(c) {
-                    if (!state.outlets[c[1]] || !state.events[c[2]]) { return false; }
-                    if (!state.from && !state.to) { return true; }
-                    return !!c[3] && (!state.from || c[3] >= state.from) && (!state.to || c[3] <= state.to);
+                function day(iso) {  // a date input's value as a row's day: days after data.day0
+                    return iso ? Math.round(Date.parse(iso + "T00:00:00Z") / 86400000) - data.day0 : null;
+                }
+                function shown(k) {  // row k passes the filters
+                    if (!state.outlets[rows.outlet[k]] || !state.events[rows.event[k]]) { return false; }
+                    if (state.from === null && state.to === null) { return true; }
+                    var d = rows.day[k];
+                    return d !== null && (state.from === null || d >= state.from) && (state.to === null || d <= state.to);
                 }
                 var clusters = L.markerClusterGroup({
-                    showCoverageOnHover: false, maxClusterRadius: 40, chunkedLoading: true,
+                    // No animation: clusters split and merge as the map moves, so after setView a place's marker is
+                    // on the map (or still in a cluster) at once, and a search can open its popup.
+                    showCoverageOnHover: false, maxClusterRadius: 40, chunkedLoading: true, animate: false,
                     disableClusteringAtZoom: UNCLUSTERED,
                     iconCreateFunction: function (cluster) {
                         var n = 0, box = document.createElement("div"), label = document.createElement("span");
@@ -109,21 +116,57 @@ class ClaimLayer(Verbatim):
                 }).addTo(map);
                 var shapes = L.featureGroup().addTo(map);
                 function filterPopup(box, p) {
-                    box.querySelectorAll("[data-claim]").forEach(function (li) {
-                        li.hidden = !shown(data.claims[Number(li.getAttribute("data-claim"))]);
+                    box.querySelectorAll("[data-claim]").forEach(function (li) {  // rows counted from the place's first
+                        li.hidden = !shown(p.claims[0] + Number(li.getAttribute("data-claim")));
                     });
                     box.querySelectorAll("section.outlet").forEach(function (section) {
                         section.hidden = !section.querySelector("[data-claim]:not([hidden])");
                     });
                     var all = 0, shownHere = 0;  // the popup may list only the first ones
                     for (var k = p.claims[0]; k < p.claims[1]; k++) {
-                        var c = data.claims[k];
-                        all += c[4];
-                        if (shown(c)) { shownHere += c[4]; }
+                        all += rows.count[k];
+                        if (shown(k)) { shownHere += rows.count[k]; }
                     }
                     if (shownHere < all) {
                         box.querySelector(".count").textContent = shownHere + " of " + all + " claims shown";
                     }
+                }
+                // A place's popup is a script of its own, popups/<id>.js, loaded when the popup first opens (a script
+                // loads from file://, where fetch does not); it hands its HTML to window.geomapPopup.
+                var popups = {}, waiting = {}, missing = {};
+                window.geomapPopup = function (id, html) {
+                    popups[id] = html;
+                    (waiting[id] || []).forEach(function (show) { show(); });
+                    delete waiting[id];
+                };
+                function popupBox(p, layer) {  // Leaflet calls this again on update(), when the script has come or failed
+                    var box = document.createElement("div"), src = "popups/" + encodeURIComponent(p.id) + ".js";
+                    if (popups[p.id] !== undefined) {
+                        box.innerHTML = popups[p.id];
+                        filterPopup(box, p);
+                        return box;
+                    }
+                    if (missing[p.id]) {
+                        box.className = "geomap-missing";
+                        box.textContent = "The claims about " + p.name + " could not be loaded: " + src
+                            + " is missing. Build the site again.";
+                        return box;
+                    }
+                    box.className = "geomap-loading";
+                    box.textContent = "Loading the claims about " + p.name + "…";
+                    function show() { if (layer.isPopupOpen()) { layer.getPopup().update(); } }
+                    (waiting[p.id] = waiting[p.id] || []).push(show);
+                    if (waiting[p.id].length === 1) {
+                        var script = document.createElement("script");
+                        script.src = src;
+                        script.onerror = function () {
+                            missing[p.id] = true;
+                            delete waiting[p.id];
+                            show();
+                        };
+                        document.head.appendChild(script);
+                    }
+                    return box;
                 }
                 var layers = data.places.map(function (p) {
                     var style = {color: "#333333", weight: 1, fillOpacity: 0.8, className: "geomap-marker"};
@@ -139,12 +182,7 @@ class ClaimLayer(Verbatim):
                     }
                     layer.options.placeId = p.id;
                     layer.claimsShown = 0;
-                    layer.bindPopup(function () {
-                        var box = document.createElement("div");
-                        box.innerHTML = popups[p.id];
-                        filterPopup(box, p);
-                        return box;
-                    }, {maxWidth: 420, maxHeight: 360});
+                    layer.bindPopup(function () { return popupBox(p, layer); }, {maxWidth: 420, maxHeight: 360});
                     return layer;
                 });
                 var status;
@@ -155,8 +193,9 @@ class ClaimLayer(Verbatim):
                     data.places.forEach(function (p, i) {
                         var counts = {}, n = 0, best = null, layer = layers[i];
                         for (var k = p.claims[0]; k < p.claims[1]; k++) {
-                            var c = data.claims[k];
-                            if (shown(c)) { n += c[4]; counts[c[2]] = (counts[c[2]] || 0) + c[4]; }
+                            if (!shown(k)) { continue; }
+                            n += rows.count[k];
+                            counts[rows.event[k]] = (counts[rows.event[k]] || 0) + rows.count[k];
                         }
                         layer.claimsShown = n;
                         if (!n) { return; }
@@ -233,7 +272,7 @@ class ClaimLayer(Verbatim):
                 box.querySelectorAll("input[type=date]").forEach(function (input) {
                     input.addEventListener("change", function () {
                         box.querySelectorAll(".timeline .bar").forEach(function (b) { b.classList.remove("picked"); });
-                        state[input.name] = input.value;
+                        state[input.name] = day(input.value);
                         refresh();
                     });
                 });
@@ -242,8 +281,10 @@ class ClaimLayer(Verbatim):
                         var again = bar.classList.contains("picked");
                         box.querySelectorAll(".timeline .bar").forEach(function (b) { b.classList.remove("picked"); });
                         if (!again) { bar.classList.add("picked"); }
-                        from.value = state.from = again ? "" : bar.getAttribute("data-from");
-                        to.value = state.to = again ? "" : bar.getAttribute("data-to");
+                        from.value = again ? "" : bar.getAttribute("data-from");
+                        to.value = again ? "" : bar.getAttribute("data-to");
+                        state.from = day(from.value);
+                        state.to = day(to.value);
                         refresh();
                     });
                 });
@@ -273,15 +314,14 @@ class ClaimLayer(Verbatim):
                 window.addEventListener("hashchange", focusHash);
                 window.geomap = {map: map, clusters: clusters, shapes: shapes, layers: layers, refresh: refresh};
                 document.documentElement.setAttribute("data-geomap-ready", "");
-            })({{ this._parent.get_name() }}, {{ this.data|tojson }}, {{ this.popups|tojson }}, {{ this.panel|tojson }});
+            })({{ this._parent.get_name() }}, {{ this.data|tojson }}, {{ this.panel|tojson }});
         {% endmacro %}
     """)
 
-    def __init__(self, data: dict, popups: dict[str, str], panel: str) -> None:
+    def __init__(self, data: dict, panel: str) -> None:
         super().__init__()
         self._name = "ClaimLayer"
         self.data = data
-        self.popups = popups
         self.panel = panel
 
 
@@ -300,6 +340,12 @@ class Attribution(Verbatim):
         self.html = html
 
 
+def popup_script(place_id: str, html: str) -> str:
+    """A place's popup as the script the map loads when it opens (``popups/<id>.js``): the HTML, as JSON safe in
+    any HTML context, handed to ``window.geomapPopup``."""
+    return f"geomapPopup({htmlsafe_json_dumps(place_id)}, {htmlsafe_json_dumps(html)});\n"
+
+
 def _walk(element: Element) -> Iterator[Element]:
     yield element
     for child in list(element._children.values()):
@@ -314,9 +360,9 @@ def stable_ids(root: Element) -> None:
         element._children = type(element._children)((child.get_name(), child) for child in element._children.values())
 
 
-def build_map(data: dict, popups: dict[str, str], panel: str, regions: dict, online: bool = False) -> folium.Map:
-    """``data``: the map data (mapdata.map_data); ``popups``: place id -> popup HTML; ``panel``: the filter
-    panel's HTML; ``regions``: the choropleth GeoJSON; ``online``: some places came from Nominatim (credited)."""
+def build_map(data: dict, panel: str, regions: dict, online: bool = False) -> folium.Map:
+    """``data``: the map data (mapdata.map_data); ``panel``: the filter panel's HTML; ``regions``: the choropleth
+    GeoJSON; ``online``: some places came from Nominatim (credited). Popups are files of their own (``popup_script``)."""
     m = SiteMap(location=[34.5, 41.0], zoom_start=6, tiles=None, minZoom=2, maxZoom=14, control_scale=True,
                 prefer_canvas=False)
     # Panes, bottom to top: country outlines under the optional tiles, then regions, curated shapes, markers (400).
@@ -333,7 +379,7 @@ def build_map(data: dict, popups: dict[str, str], panel: str, regions: dict, onl
         attr='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
     ).add_to(m)
     RegionLayer(regions).add_to(m)
-    ClaimLayer(data, popups, panel).add_to(m)
+    ClaimLayer(data, panel).add_to(m)
     folium.LayerControl(collapsed=True, position="topleft").add_to(m)
     m.get_root().header.add_child(Element('<meta name="generator" content="geomap">'))
     nominatim = (' · places by <a href="https://nominatim.org/">Nominatim</a>, &copy; '
