@@ -396,3 +396,34 @@ def test_hostile_region_page_renders_as_text(browser, hostile_site):
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert page.locator("img[src=x]").count() == 0 and log["console"] == []
         page.close()
+
+
+def test_a_paged_place_page_goes_to_its_next_page_and_back(browser, resources, tmp_path, monkeypatch):
+    import geomap.site as site_module
+
+    monkeypatch.setattr(site_module, "PLACE_CLAIMS", 2)
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    bodies = ("Militants surrendered in Hawija on Monday.", "Warplanes carried out 12 airstrikes on Hawija.",
+              "A car bomb exploded in Hawija, residents said.", "Hundreds of families fled Hawija overnight.")
+    for n, body in enumerate(bodies, 1):  # four claims, two a page
+        (folder / f"{n}.md").write_text(f"---\ntitle: Report {n}\noutlet: Desk {n}\npublished: 2017-10-0{n}\n---\n{body}\n",
+                                        encoding="utf-8")
+    site = tmp_path / "site"
+    write_site(gather([folder], resources), site, protect=[folder])
+    page, log = open_page(browser, (site / "places" / "hawija.html").as_uri())
+    first = page.locator("td.outlet").all_inner_texts()
+    page.get_by_role("link", name="next").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/places/hawija/2.html")
+    assert page.locator("strong[aria-current=page]").first.inner_text() == "2"
+    second = page.locator("td.outlet").all_inner_texts()
+    assert len(first) == len(second) == 2
+    page.get_by_role("link", name="previous").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/places/hawija.html") and page.locator("td.outlet").all_inner_texts() == first
+    page.get_by_role("link", name="Map").first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/index.html")
+    assert log == {"console": [], "failed": [], "external": []}
+    page.close()

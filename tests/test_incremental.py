@@ -69,6 +69,7 @@ def test_touching_one_article_renders_only_what_shows_it_and_equals_a_full_build
     rendered = {name for name in after if after[name] != before.get(name)}
     assert "articles/synth-000003.html" in rendered and "places/hawija.html" in rendered
     assert "articles/synth-000004.html" not in rendered  # an untouched article's page is the same file, linked
+    assert "popups/hawija.js" in rendered and [n for n in after if n.startswith("popups/") and n not in rendered]
     assert {"index.html", "data/claims.csv", "articles/index.html"} <= rendered  # pages of the whole corpus
     assert len(rendered) == stats["rendered"] + 1  # and the manifest
 

@@ -8,6 +8,7 @@ import io
 import json
 import pickle
 import re
+from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -19,7 +20,7 @@ from geomap.pipeline import Corpus, gather
 from geomap.site import CSV_COLUMNS, write_site
 from geomap.site.exports import csv_text
 from geomap.site.mapdata import bucket_range, choropleth_classes, fill_colour, map_data, regions_geojson, timeline
-from geomap.site.views import admin1_views, first_claims, place_views
+from geomap.site.views import Comparison, admin1_views, first_claims, page_of, place_views
 
 ARTICLE = "---\ntitle: {title}\noutlet: {outlet}\npublished: {published}\n---\n{body}\n"
 ACLED = ("event_id", "event_date", "time_precision", "event_type", "actor1", "actor2", "country", "admin1", "location",
@@ -133,6 +134,38 @@ def test_popups_and_region_pages_list_the_first_claims_and_count_them_all(tmp_pa
     assert page.count("<td class=\"outlet\">") == 6  # the place page has every claim
     region = next((out / "regions").glob("ne-*.html")).read_text(encoding="utf-8")
     assert "2 of 6 claims shown;" in region and region.count("<td class=\"outlet\">") == 2
+
+
+def test_a_long_place_is_paged_and_its_pages_together_list_every_claim(tmp_path, resources, monkeypatch):
+    monkeypatch.setattr(site_module, "PLACE_CLAIMS", 2)
+    bodies = ("Militants surrendered in Hawija on Monday. Heavy clashes broke out in Hawija.",
+              "Warplanes carried out 12 airstrikes on Hawija. Heavy clashes broke out in Hawija.",
+              "A car bomb exploded in Hawija, residents said. Heavy clashes broke out in Hawija.")
+    out = build(tmp_path, resources, {f"{n}.md": OUTLET.format(o=f"Desk {n}", d=f"2017-10-0{n}", body=body)
+                                      for n, body in enumerate(bodies, 1)})
+    pages = [out / "places" / "hawija.html", *(out / "places" / "hawija" / f"{n}.html" for n in (2, 3))]
+    assert not (out / "places" / "hawija" / "4.html").exists()
+    html = [p.read_text(encoding="utf-8") for p in pages]
+    rows = [re.findall(r'<td class="outlet">([^<]*)</td>', h) for h in html]
+    assert [len(r) for r in rows] == [2, 2, 2]
+    assert Counter(o for r in rows for o in r) == Counter(f"Desk {n}" for n in (1, 1, 2, 2, 3, 3))  # each once
+    assert "told by 3 articles: Desk 1, Desk 2, Desk 3</h2>" in html[0]  # the clashes, all three outlets
+    assert "told by 3 articles: Desk 1, Desk 2, Desk 3 (continued)</h2>" in html[1]  # its third claim
+    assert 'Page 1 of 3:' in html[0] and '<a rel="next" href="../places/hawija/2.html">' in html[0]
+    assert '<a rel="prev" href="../../places/hawija.html">previous</a>' in html[1] and 'Page 2 of 3' in html[1]
+    assert '<a href="../../index.html#hawija">on the map</a>' in html[1]  # links from the deeper folder
+    assert 'rel="next"' not in html[2] and 'rel="prev"' in html[2]
+
+
+def test_page_of_splits_groups_across_pages_in_order():
+    claims = [object() for _ in range(7)]
+    groups = [Comparison("fighting", tuple(claims[:3]), cluster="c1"), Comparison("surrender", tuple(claims[3:]))]
+    pages = [page_of(groups, n, 3) for n in (1, 2, 3)]
+    assert [[len(g.listed) for g in p] for p in pages] == [[3], [3], [1]]
+    assert [c for p in pages for g in p for c in g.listed] == claims
+    assert [[g.continued for g in p] for p in pages] == [[False], [False], [True]]
+    assert pages[0][0] is groups[0] and page_of(groups, 4, 3) == []
+    assert [[len(g.listed) for g in page_of(groups, n, 5)] for n in (1, 2)] == [[3, 2], [2]]
 
 
 def test_regions_curated_lines_and_exports(tmp_path, resources):

@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import fields
+from functools import cache, partial
 from operator import attrgetter
 from pathlib import Path
 
@@ -44,9 +45,12 @@ from geomap.site.views import (
     admin1_views,
     article_segments,
     clusters_by_place,
+    comparison_rows,
     comparisons,
     curated_views,
     first_claims,
+    page_of,
+    place_page,
     place_views,
     view_key,
 )
@@ -56,6 +60,7 @@ __all__ = ["CSV_COLUMNS", "write_site"]  # the claims.csv header is part of this
 FOOTER_FACTS = ("articles", "gazetteer", "as_of")  # the site facts every page shows (base.html); About shows all
 REGION_CLAIMS = 20  # claims quoted per place on a region page; the place page and the data exports have them all
 POPUP_CLAIMS = 50  # claims listed in a map popup; the filters count them all
+PLACE_CLAIMS = 500  # claims a place page lists; a place with more has more pages
 
 
 def web_url(url: str | None) -> str | None:
@@ -187,6 +192,8 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
             if v.place.id != area.id:
                 areas_of.setdefault(v.place.id, []).append(area)
     clusters_of = clusters_by_place(corpus.clusters)
+    # What a cluster shows: itself and its members' articles; taken once, for its place pages and its export part.
+    cluster_keys = {c.id: digest(repr(c), *(articles[r.article] for r in c.members)) for c in corpus.clusters}
     names = {m.place.id: m.place.name for x in corpus.extractions for m in x.mentions if m.place}
     by_id = {x.article.id: x for x in corpus.extractions}
     paged = {v.place.id for v in views}  # places with a page: those some claim is about
@@ -234,14 +241,18 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
                 x=x, paragraphs=article_segments(x), names=names, duplicate_of=original, paged=paged))
         page(files, "articles/index.html", None, "articles.html",
              lambda: dict(extractions=corpus.extractions, originals=originals))
-        for v in views:
-            pid = v.place.id
+        for v in views:  # a place's claims side by side, PLACE_CLAIMS a page
+            pid, held = v.place.id, clusters_of.get(v.place.id, ())
             region = region_of.get(pid)
             areas = areas_of.get(pid, [])
+            pages = max(1, -(-comparison_rows(v, held) // PLACE_CLAIMS))
             key = (shown[pid], repr((region.id, region.name) if region else None), repr([(a.id, a.name) for a in areas]),
-                   *(repr(c) + "".join(articles[r.article] for r in c.members) for c in clusters_of.get(pid, ())))
-            page(files, f"places/{pid}.html", key, "place.html", lambda v=v, region=region, areas=areas: dict(
-                view=v, region=region, groups=comparisons(v, clusters_of.get(v.place.id, ()), by_id), areas=areas))
+                   str(pages), *(cluster_keys[c.id] for c in held))
+            groups = cache(partial(comparisons, v, held, by_id))  # once for all of a place's pages rendered here
+            for n in range(1, pages + 1):
+                page(files, place_page(pid, n), key, "place.html", lambda v=v, region=region, areas=areas, groups=groups,
+                     n=n, pages=pages: dict(view=v, region=region, areas=areas, groups=page_of(groups(), n, PLACE_CLAIMS),
+                                            page=n, pages=pages, place_page=place_page))
         page(files, "places/index.html", None, "places.html", lambda: dict(views=views, region_of=region_of))
         for v in views:  # a popup is loaded when first opened: the map page stays small
             name, region = f"popups/{v.place.id}.js", region_of.get(v.place.id)
@@ -269,7 +280,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
         parted("data/unresolved.csv", Parted(head=csv_text([UNRESOLVED_COLUMNS])),
                ((part_keys[x.article.id], lambda x=x: unresolved_rows(x)) for x in corpus.extractions))
         parted("data/clusters.json", Parted(head="[", sep=",", tail="]\n"),
-               ((digest(code, repr(c), *(articles[r.article] for r in c.members)),
+               ((digest(code, cluster_keys[c.id]),
                  lambda c=c: json_text(cluster_record(c, by_id))) for c in corpus.clusters))
         files.finish()
     rendered = len(files.files) - files.reused

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import shapely
@@ -255,6 +255,16 @@ class Comparison:
     claims: tuple[ClaimView, ...]
     disagreements: tuple[str, ...] = ()  # among "quantities", "actors", "dates" (geomap.clusters)
     cluster: str | None = None  # the cluster id, as in data/clusters.json
+    rows: tuple[int, int] | None = None  # the part of ``claims`` one page of a long place lists (None: all)
+
+    @property
+    def listed(self) -> tuple[ClaimView, ...]:
+        return self.claims if self.rows is None else self.claims[self.rows[0]:self.rows[1]]
+
+    @property
+    def continued(self) -> bool:
+        """Whether an earlier page lists the first claims of this group."""
+        return bool(self.rows and self.rows[0])
 
     @property
     def outlets(self) -> list[str]:
@@ -290,15 +300,45 @@ def comparisons(view: PlaceView, clusters: Iterable[ClaimCluster], extractions: 
 
     ``clusters`` may be all of them or only this place's (``clusters_by_place``): others are passed over.
     """
-    out, clustered = [], set()
+    held, alone = _grouped(view, clusters)
+    out = [Comparison(c.event, tuple(claim_view(extractions[r.article], r.index, r.place) for r in c.members),
+                      c.disagreements, c.id) for c in held]
+    return out + [Comparison(event, tuple(alone[event])) for event in sorted(alone)]
+
+
+def comparison_rows(view: PlaceView, clusters: Iterable[ClaimCluster]) -> int:
+    """How many claims ``comparisons`` lists, without making them: what says how many pages a place needs."""
+    held, alone = _grouped(view, clusters)
+    return sum(len(c.members) for c in held) + sum(map(len, alone.values()))
+
+
+def _grouped(view: PlaceView, clusters: Iterable[ClaimCluster]) -> tuple[list[ClaimCluster], dict[str, list[ClaimView]]]:
+    """The clusters that hold a claim about the place, and its other claims by event."""
+    held, clustered = [], set()
     for cluster in clusters:
         if cluster.place != view.place.id and all(ref.place != view.place.id for ref in cluster.members):
             continue
-        claims = tuple(claim_view(extractions[r.article], r.index, r.place) for r in cluster.members)
-        out.append(Comparison(cluster.event, claims, cluster.disagreements, cluster.id))
+        held.append(cluster)
         clustered.update((r.article, r.index) for r in cluster.members if r.place == view.place.id)
     alone: dict[str, list[ClaimView]] = {}
     for cv in view.claims:
         if (cv.article.id, cv.number) not in clustered:
             alone.setdefault(cv.claim.event, []).append(cv)
-    return out + [Comparison(event, tuple(alone[event])) for event in sorted(alone)]
+    return held, alone
+
+
+def place_page(place_id: str, page: int) -> str:
+    """The path in the site of a place's page ``page`` (from 1): the first keeps the place's one address."""
+    return f"places/{place_id}.html" if page == 1 else f"places/{place_id}/{page}.html"
+
+
+def page_of(groups: list[Comparison], page: int, per_page: int) -> list[Comparison]:
+    """The groups, or parts of groups, that page ``page`` (from 1) lists when every page but the last lists
+    ``per_page`` claims; a group that does not fit goes on on the next page."""
+    first, out, at = (page - 1) * per_page, [], 0
+    for g in groups:
+        start, end = max(first, at), min(first + per_page, at + len(g.claims))
+        if start < end:
+            out.append(g if (start, end) == (at, at + len(g.claims)) else replace(g, rows=(start - at, end - at)))
+        at += len(g.claims)
+    return out
