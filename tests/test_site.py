@@ -112,14 +112,19 @@ def test_place_page_flags_disagreements_between_outlets(tmp_path, resources, fir
     assert page.count('<td class="outlet">Alpha</td>') == 1 and page.count('<td class="outlet">Beta</td>') == 1
 
 
+def desks(tmp_path, resources, bodies: tuple[str, ...]):
+    """A site of one article per body, from outlets "Desk 1", "Desk 2"..., published on consecutive days."""
+    return build(tmp_path, resources, {f"{n}.md": OUTLET.format(o=f"Desk {n}", d=f"2017-10-0{n}", body=body)
+                                       for n, body in enumerate(bodies, 1)})
+
+
 def test_popups_and_region_pages_list_the_first_claims_and_count_them_all(tmp_path, resources, monkeypatch):
     monkeypatch.setattr(site_module, "POPUP_CLAIMS", 3)
     monkeypatch.setattr(site_module, "REGION_CLAIMS", 2)
     bodies = ("Militants surrendered in Hawija on Monday. Clashes broke out in Hawija on Tuesday.",
               "Warplanes carried out 12 airstrikes on Hawija. Troops besieged Hawija for a week.",
               "A car bomb exploded in Hawija, residents said. Hundreds of families fled Hawija overnight.")
-    out = build(tmp_path, resources, {f"{n}.md": OUTLET.format(o=f"Desk {n}", d=f"2017-10-0{n}", body=body)
-                                      for n, body in enumerate(bodies, 1)})
+    out = desks(tmp_path, resources, bodies)
     corpus = gather([tmp_path / "articles"], resources)
     (view,) = [v for v in place_views(corpus) if v.place.id == "hawija"]
     assert view.claim_count == 6
@@ -141,8 +146,7 @@ def test_a_long_place_is_paged_and_its_pages_together_list_every_claim(tmp_path,
     bodies = ("Militants surrendered in Hawija on Monday. Heavy clashes broke out in Hawija.",
               "Warplanes carried out 12 airstrikes on Hawija. Heavy clashes broke out in Hawija.",
               "A car bomb exploded in Hawija, residents said. Heavy clashes broke out in Hawija.")
-    out = build(tmp_path, resources, {f"{n}.md": OUTLET.format(o=f"Desk {n}", d=f"2017-10-0{n}", body=body)
-                                      for n, body in enumerate(bodies, 1)})
+    out = desks(tmp_path, resources, bodies)
     pages = [out / "places" / "hawija.html", *(out / "places" / "hawija" / f"{n}.html" for n in (2, 3))]
     assert not (out / "places" / "hawija" / "4.html").exists()
     html = [p.read_text(encoding="utf-8") for p in pages]
