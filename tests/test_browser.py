@@ -76,6 +76,12 @@ def open_map(browser, site: Path, width: int = 1200):
     return page, log
 
 
+def follow(page, link, path: str) -> None:
+    """Click a link and wait until the page at ``path`` has loaded (a click does not wait for its navigation)."""
+    link.click()
+    page.wait_for_url("**" + path, wait_until="load")
+
+
 def status(page) -> str:
     return page.locator(".geomap-status").inner_text()
 
@@ -235,9 +241,7 @@ def test_popup_links_to_a_place_page_with_both_outlets_numbers(browser, seeds_si
     assert len(numbers) == 2 and all(numbers.values())
     page, log = open_map(browser, seeds_site)
     search(page, "Hawija")
-    popup(page, "Hawija").get_by_role("link", name="all claims side by side").click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith("/places/hawija.html")
+    follow(page, popup(page, "Hawija").get_by_role("link", name="all claims side by side"), "/places/hawija.html")
     rows = page.locator("table.claims-table tbody tr")
     cells = [(rows.nth(i).locator("td.outlet").inner_text(), rows.nth(i).locator("td.numbers").inner_text())
              for i in range(rows.count())]
@@ -281,9 +285,8 @@ def test_article_page_highlights_mentions(browser, seeds_site):
     names = page.locator("a.mention").all_inner_texts()
     assert "Al-Hawija" in names and "al-Mayadin" in names
     assert page.locator("h1").inner_text().startswith("ISIS Jihadists Surrendering")
-    page.locator("a.mention", has_text="Al-Hawija").first.click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith("/places/hawija.html") and page.locator("h1").inner_text() == "Hawija"
+    follow(page, page.locator("a.mention", has_text="Al-Hawija").first, "/places/hawija.html")
+    assert page.locator("h1").inner_text() == "Hawija"
     assert log["console"] == [] and log["failed"] == []
     page.close()
 
@@ -413,17 +416,12 @@ def test_a_paged_place_page_goes_to_its_next_page_and_back(browser, resources, t
     write_site(gather([folder], resources), site, protect=[folder])
     page, log = open_page(browser, (site / "places" / "hawija.html").as_uri())
     first = page.locator("td.outlet").all_inner_texts()
-    page.get_by_role("link", name="next").first.click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith("/places/hawija/2.html")
+    follow(page, page.get_by_role("link", name="next").first, "/places/hawija/2.html")
     assert page.locator("strong[aria-current=page]").first.inner_text() == "2"
     second = page.locator("td.outlet").all_inner_texts()
     assert len(first) == len(second) == 2
-    page.get_by_role("link", name="previous").first.click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith("/places/hawija.html") and page.locator("td.outlet").all_inner_texts() == first
-    page.get_by_role("link", name="Map").first.click()
-    page.wait_for_load_state("load")
-    assert page.url.endswith("/index.html")
+    follow(page, page.get_by_role("link", name="previous").first, "/places/hawija.html")
+    assert page.locator("td.outlet").all_inner_texts() == first
+    follow(page, page.get_by_role("link", name="Map").first, "/index.html")
     assert log == {"console": [], "failed": [], "external": []}
     page.close()
