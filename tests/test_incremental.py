@@ -18,7 +18,7 @@ import geomap.site as site_module
 from geomap import parallel
 from geomap.cli import main
 from geomap.pipeline import Resources, gather
-from geomap.site import FOOTER_FACTS, write_site
+from geomap.site import write_site
 from geomap.site.incremental import Parted, Previous, SiteFiles
 from geomap.site.output import MANIFEST
 
@@ -222,14 +222,25 @@ def test_cli_says_the_site_is_up_to_date_and_force_rebuilds(runner, copy):
                      result.output)
 
 
-def test_pages_show_only_the_site_facts_their_keys_hold():
-    """Every page's key holds FOOTER_FACTS; only About (a page of the whole corpus) may show the other facts."""
-    templates = Path(__file__).resolve().parent.parent / "geomap" / "site" / "templates"
-    for template in templates.glob("*.html"):
-        if template.name == "about.html":
-            continue
-        used = set(re.findall(r"\bsite\.(\w+)", template.read_text(encoding="utf-8")))
-        assert used <= set(FOOTER_FACTS), template.name
+def test_adding_an_article_renders_only_the_pages_of_the_whole_corpus_and_what_it_shows(copy, tmp_path):
+    """The site's facts (articles, gazetteer, newest date) change with every article added: only the pages of the
+    whole corpus show them, so the other pages are not rendered again."""
+    before = inodes(copy["site"])
+    (copy["articles"] / "added.md").write_text(  # newer than every other article: "data as of" moves
+        "---\ntitle: Added\noutlet: New Desk\npublished: 2031-05-04\n---\nClashes broke out in Hawija on Monday.\n",
+        encoding="utf-8")
+    stats = rebuild_and_compare(copy, tmp_path)
+    after = inodes(copy["site"])
+    rendered = {name for name in after if after[name] != before.get(name)}
+    assert len(rendered) == stats["rendered"] + 1  # and the manifest
+    assert {"articles/added.html", "places/hawija.html", "popups/hawija.js", "index.html", "about.html",
+            "articles/index.html"} <= rendered
+    untouched = [n for n in after if n.startswith(("articles/synth-", "places/", "popups/")) and n not in rendered]
+    assert "articles/synth-000004.html" in untouched and any(n.startswith("places/") for n in untouched)
+    about = (copy["site"] / "about.html").read_text(encoding="utf-8")
+    assert 'Data as of <time datetime="2031-05-04">' in about and "data as of 2031-05-04" in about
+    page = (copy["site"] / "articles" / "added.html").read_text(encoding="utf-8")
+    assert "<footer>Built by geomap. Data:" in page  # no facts a later article would change
 
 
 def test_pages_rendered_side_by_side_equal_those_of_one_process(copy, tmp_path):

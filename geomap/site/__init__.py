@@ -57,7 +57,6 @@ from geomap.site.views import (
 
 log = logging.getLogger(__name__)
 __all__ = ["CSV_COLUMNS", "write_site"]  # the claims.csv header is part of this package's interface
-FOOTER_FACTS = ("articles", "gazetteer", "as_of")  # the site facts every page shows (base.html); About shows all
 REGION_CLAIMS = 20  # claims quoted per place on a region page; the place page and the data exports have them all
 POPUP_CLAIMS = 50  # claims listed in a map popup; the filters count them all
 PLACE_CLAIMS = 500  # claims a place page lists; a place with more has more pages
@@ -171,10 +170,10 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
     """
     started = time.perf_counter()
     check_output(out, protect)
-    site = site_facts(corpus)
-    facts = digest(package_version(), json.dumps({k: site[k] for k in FOOTER_FACTS}, sort_keys=True))  # on every page
+    site = site_facts(corpus)  # shown on About and the indexes only: a page keyed on what it shows must not show them
+    code = package_version()
     articles = article_digests(corpus)
-    whole = corpus_key(corpus, digest(facts, json.dumps(site, sort_keys=True)), articles)
+    whole = corpus_key(corpus, digest(code, json.dumps(site, sort_keys=True)), articles)
     previous = None if force else Previous.read(out)
     if previous is not None and previous.key == key and previous.up_to_date(whole):
         log.info("%s: site is up to date (%d files checked in %.1fs); --force renders it again", out,
@@ -202,10 +201,15 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
 
     def page(files: SiteFiles, name: str, key: tuple[str, ...] | None, template: str,
              context: Callable[[], dict]) -> None:
-        """An HTML page; ``key``: what it shows (None: the whole corpus); ``context`` is made only if it is rendered."""
+        """An HTML page; ``key``: what it shows (None: the whole corpus); ``context`` is made only if it is rendered.
+
+        Only a page of the whole corpus is given the site's facts: a page that showed them would change with every
+        article added, and a rebuild would render every page again.
+        """
         root = "../" * name.count("/")
-        files.write(name, digest(whole, name) if key is None else digest(facts, name, *key),
-                    lambda: env.get_template(template).render(root=root, site=site, **context()))
+        files.write(name, digest(whole, name) if key is None else digest(code, name, *key),
+                    lambda: env.get_template(template).render(root=root, site=site if key is None else None,
+                                                              **context()))
 
     def data(files: SiteFiles, name: str, render: Callable[[], str]) -> None:
         files.write(name, digest(whole, name), render)
@@ -228,7 +232,6 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
     files = None
     with atomic_folder(out, protect, key, manifest=lambda: files.manifest(whole)) as root:
         files = SiteFiles(root, previous, jobs)
-        code = package_version()
         for name, source in asset_files():
             files.write(name, digest(code, name), source.read_bytes)
         data(files, "index.html", map_page)
@@ -256,7 +259,7 @@ def write_site(corpus: Corpus, out: Path, protect: list[Path], key: str | None =
         page(files, "places/index.html", None, "places.html", lambda: dict(views=views, region_of=region_of))
         for v in views:  # a popup is loaded when first opened: the map page stays small
             name, region = f"popups/{v.place.id}.js", region_of.get(v.place.id)
-            files.write(name, digest(facts, name, shown[v.place.id], repr((region.id, region.name) if region else None),
+            files.write(name, digest(code, name, shown[v.place.id], repr((region.id, region.name) if region else None),
                                      repr(rows_of[v.place.id][:POPUP_CLAIMS])), lambda v=v, region=region: popup(v, region))
         for r in admin1 + curated:
             key = (repr((r.id, r.name, r.country, r.kind)), *(shown[v.place.id] for v in r.places))
