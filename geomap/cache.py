@@ -22,12 +22,11 @@ from typing import Any, TypeVar
 
 from geomap.errors import InputError
 from geomap.gazetteer import Gazetteer, names_automaton
-from geomap.model import Article, Claim, Mention, Place
+from geomap.model import Article
 from geomap.textnorm import fold_with_map
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Yield = tuple[tuple[Mention, ...], tuple[Claim, ...], Place | None]  # an Extraction without its article
 
 
 def cache_dir() -> Path:
@@ -190,7 +189,7 @@ def article_keys(articles: list[Article], gazetteer: Gazetteer, context: str, st
 class ArticleCache:
     """Key -> pickled value, in one SQLite file written by the main process only.
 
-    Values are an article file as read (``Article``) and what the per-article stage yielded (``Yield``).
+    Values are an article file as read (``Article``) and what the per-article stage yielded (``model.Reading``).
     """
 
     FILE = "extractions.sqlite"

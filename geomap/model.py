@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,76 @@ class Extraction:
     mentions: tuple[Mention, ...]
     claims: tuple[Claim, ...]
     focus: Place | None
+    # ``digest()`` as the per-article stage took it, kept with the reading in the article cache: a rebuild then need
+    # not take it again for every article. Not an init field, so ``replace`` makes a copy without it.
+    known_digest: str | None = field(default=None, init=False, compare=False, repr=False)
+
+    @classmethod
+    def read(cls, article: Article, reading: Reading) -> Extraction:
+        """The extraction of ``article`` from what the per-article stage yielded for it."""
+        mentions, claims, focus, known = reading
+        x = cls(article, mentions, claims, focus)
+        object.__setattr__(x, "known_digest", known)
+        return x
+
+    def reading(self) -> Reading:
+        """What the per-article stage adds to the article, with its digest: sent between processes and cached."""
+        return self.mentions, self.claims, self.focus, self.digest()
 
     @property
     def places(self) -> dict[str, Place]:
         """Place id -> place, for the ids that claims carry."""
         return located(self.mentions)
 
+    def digest(self) -> str:
+        """A digest of every value the extraction holds (article, mentions, claims, focus): what its pages show."""
+        if self.known_digest is None:
+            object.__setattr__(self, "known_digest",
+                               hashlib.sha256(extraction_text(self).encode("utf-8", "surrogatepass")).hexdigest())
+        return self.known_digest
+
+
+Reading = tuple[tuple[Mention, ...], tuple[Claim, ...], Place | None, str]  # an Extraction without its article
+
 
 def located(mentions: tuple[Mention, ...] | list[Mention]) -> dict[str, Place]:
     return {m.place.id: m.place for m in mentions if m.place}
+
+
+def _getter(cls: type) -> attrgetter:
+    return attrgetter(*(f.name for f in fields(cls)))
+
+
+_MENTION_VALUES, _CLAIM_VALUES, _QUANTITY_VALUES = _getter(Mention), _getter(Claim), _getter(Quantity)
+_PLACE_FIELDS = tuple(n for n, f in enumerate(fields(Mention)) if f.name in ("place", "refers"))
+_QUANTITIES = next(n for n, f in enumerate(fields(Claim)) if f.name == "quantities")
+
+
+def extraction_text(x: Extraction) -> str:
+    """What ``repr(x)`` says, in about two thirds of the time: fields are read as tuples (no dataclass ``__repr__``
+    per mention) and each place is written once, then referred to by number. Like ``repr``, it depends only on
+    values (never on which equal objects happen to be shared), so a fresh and a cached reading give the same text."""
+    places: dict[int, str] = {}  # id -> repr: a reading's few places each recur in many mentions
+    numbers: dict[str, int] = {}  # repr -> number, by value
+
+    def place(p: Place | None) -> int | None:
+        if p is None:
+            return None
+        text = places.get(id(p))
+        if text is None:
+            text = places[id(p)] = repr(p)
+        return numbers.setdefault(text, len(numbers))
+
+    rows = []
+    for m in x.mentions:
+        row = list(_MENTION_VALUES(m))
+        for i in _PLACE_FIELDS:
+            row[i] = place(row[i])
+        rows.append(tuple(row))
+    claims = []
+    for c in x.claims:
+        row = list(_CLAIM_VALUES(c))
+        row[_QUANTITIES] = tuple(map(_QUANTITY_VALUES, row[_QUANTITIES]))
+        claims.append(tuple(row))
+    focus = place(x.focus)
+    return repr((x.article, list(numbers), rows, claims, focus))

@@ -21,7 +21,7 @@ from geomap.geocoders import GazetteerGeocoder, OfflineGeoNames
 from geomap.geocoders.geonames import WorldNames
 from geomap.ingest import MAX_BYTES, SkippedFile, find_articles, read_article
 from geomap.local import local_names
-from geomap.model import Article, Claim, Extraction, Mention, Place, located
+from geomap.model import Article, Claim, Extraction, Mention, Place, Reading, located
 from geomap.online import OnlineLookup
 from geomap.recognize import recognize
 from geomap.regions import region_index
@@ -97,16 +97,15 @@ def extract(article: Article, res: Resources) -> Extraction:
     return Extraction(article, tuple(mentions), tuple(claims), focus_of(claims, mentions))
 
 
-def _reading(article: Article, res: Resources) -> cache.Yield:
-    """What ``extract`` adds to an article: sent between processes and cached without the article itself."""
-    x = extract(article, res)
-    return x.mentions, x.claims, x.focus
+def _reading(article: Article, res: Resources) -> Reading:
+    """What ``extract`` adds to an article, and its digest: sent between processes and cached without the article."""
+    return extract(article, res).reading()
 
 
 _REMOTE: dict[tuple[int, bool], Resources] = {}
 
 
-def _read_remote(batch: list[Article], shared: tuple[gazetteer_mod.Gazetteer, bool]) -> list[cache.Yield]:
+def _read_remote(batch: list[Article], shared: tuple[gazetteer_mod.Gazetteer, bool]) -> list[Reading]:
     """Runs on a cluster worker: resources are prepared once per worker process and gazetteer sent."""
     gaz, offline_fallback = shared
     key = (id(gaz), offline_fallback)
@@ -153,7 +152,7 @@ def extract_all(articles: list[Article], res: Resources, engine: Engine = Engine
     finally:
         if store:
             store.close()
-    return [Extraction(a, *r) for a, r in zip(articles, readings, strict=True)]
+    return [Extraction.read(a, r) for a, r in zip(articles, readings, strict=True)]
 
 
 @dataclass

@@ -50,6 +50,9 @@ def test_cache_round_trips_every_dataclass_exactly(resources, corpus, tmp_path):
     fresh = [extract(x.article, resources) for x in cold]
     assert warm == cold == fresh
     assert [repr(x) for x in warm] == [repr(x) for x in fresh]
+    # Each reading's digest is kept with it, and is the one its values give.
+    assert all(x.known_digest for x in warm) and all(x.known_digest is None for x in fresh)
+    assert [x.known_digest for x in warm] == [x.digest() for x in fresh]
 
 
 def test_touching_one_article_rereads_only_it(resources, corpus, tmp_path, caplog):

@@ -12,9 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import fields
 from functools import cache, partial
-from operator import attrgetter
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -22,7 +20,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from geomap import __version__
 from geomap.cache import collector_paused, digest, package_version
 from geomap.export import article_record, cluster_record, json_line, json_text
-from geomap.model import Claim, Extraction, Mention, Place, Quantity
 from geomap.pipeline import Corpus
 from geomap.site import mapdata
 from geomap.site.assets import asset_files
@@ -91,53 +88,9 @@ def site_facts(corpus: Corpus) -> dict:
             "online": len(online)}  # places from Nominatim: their ODbL credit is due
 
 
-def _getter(cls: type) -> attrgetter:
-    return attrgetter(*(f.name for f in fields(cls)))
-
-
-_MENTION_VALUES, _CLAIM_VALUES, _QUANTITY_VALUES = _getter(Mention), _getter(Claim), _getter(Quantity)
-_PLACE_FIELDS = tuple(n for n, f in enumerate(fields(Mention)) if f.name in ("place", "refers"))
-_QUANTITIES = next(n for n, f in enumerate(fields(Claim)) if f.name == "quantities")
-
-
-def extraction_text(x: Extraction) -> str:
-    """What ``repr(x)`` says, in about two thirds of the time: fields are read as tuples (no dataclass ``__repr__``
-    per mention) and each place is written once, then referred to by number. Like ``repr``, it depends only on
-    values (never on which equal objects happen to be shared), so a fresh and a cached reading give the same text."""
-    places: dict[int, str] = {}  # id -> repr: a reading's few places each recur in many mentions
-    numbers: dict[str, int] = {}  # repr -> number, by value
-
-    def place(p: Place | None) -> int | None:
-        if p is None:
-            return None
-        text = places.get(id(p))
-        if text is None:
-            text = places[id(p)] = repr(p)
-        return numbers.setdefault(text, len(numbers))
-
-    rows = []
-    for m in x.mentions:
-        row = list(_MENTION_VALUES(m))
-        for i in _PLACE_FIELDS:
-            row[i] = place(row[i])
-        rows.append(tuple(row))
-    claims = []
-    for c in x.claims:
-        row = list(_CLAIM_VALUES(c))
-        row[_QUANTITIES] = tuple(map(_QUANTITY_VALUES, row[_QUANTITIES]))
-        claims.append(tuple(row))
-    focus = place(x.focus)
-    return repr((x.article, list(numbers), rows, claims, focus))
-
-
 def article_digests(corpus: Corpus) -> dict[str, str]:
-    """Article id -> a digest of its extraction (article, mentions, claims, focus): what its pages show of it.
-
-    Taken from ``extraction_text``, which depends only on values: a pickle also records which objects are shared,
-    and that differs between a fresh and a cached reading of the same article.
-    """
-    return {x.article.id: hashlib.sha256(extraction_text(x).encode("utf-8", "surrogatepass")).hexdigest()
-            for x in corpus.extractions}
+    """Article id -> a digest of its extraction (article, mentions, claims, focus): what its pages show of it."""
+    return {x.article.id: x.digest() for x in corpus.extractions}
 
 
 def corpus_key(corpus: Corpus, facts: str, articles: dict[str, str]) -> str:
