@@ -22,6 +22,7 @@ from geomap.errors import InputError
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 100  # articles between progress lines
+PROGRESS_SECONDS = 5.0  # and at most one line this often (100,000 articles made 1,000 lines a stage), but the last
 BATCH = 50  # items per task sent to a cluster: fewer round trips, still an even spread
 CONNECT_TIMEOUT = "20s"  # how long to try reaching a Dask scheduler before saying so
 
@@ -35,17 +36,21 @@ def default_jobs() -> int:
 
 
 class Progress:
-    """'extracted 1200/10000 articles (410/s)' every PROGRESS_EVERY articles, and once at the end."""
+    """'extracted 1200/10000 articles (410/s)' every PROGRESS_EVERY articles, at most every PROGRESS_SECONDS, and
+    once at the end."""
 
     def __init__(self, total: int, what: str = "articles", done: str = "extracted") -> None:
         self.total, self.what, self.verb, self.done = total, what, done, 0
-        self.started = time.perf_counter()
+        self.started = self.said = time.perf_counter()
 
     def advance(self, n: int = 1) -> None:
         before, self.done = self.done, self.done + n
         if self.done // PROGRESS_EVERY > before // PROGRESS_EVERY or self.done == self.total:
-            rate = self.done / max(time.perf_counter() - self.started, 1e-9)
-            log.info("%s %d/%d %s (%.0f/s)", self.verb, self.done, self.total, self.what, rate)
+            now = time.perf_counter()
+            if self.done == self.total or now - self.said >= PROGRESS_SECONDS:
+                self.said = now
+                rate = self.done / max(now - self.started, 1e-9)
+                log.info("%s %d/%d %s (%.0f/s)", self.verb, self.done, self.total, self.what, rate)
 
 
 def map_serial(fn: Callable[[Any], Any], items: Sequence, progress: Progress) -> list:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from geomap import pipeline
+from geomap import parallel, pipeline
 from geomap.errors import InputError
 from geomap.ingest import find_articles
 from geomap.pipeline import gather
@@ -78,7 +78,18 @@ def test_every_id_clash_is_named_at_once(tmp_path, resources):
         "(ids come from file names, folders and suffix left out); rename all but one of each")
 
 
-def test_ten_thousand_files_are_read_with_progress(tmp_path, resources, geomap_log):
+@pytest.mark.parametrize(("seconds", "lines"), [(0.0, 10), (3600.0, 1)])
+def test_progress_says_at_most_a_line_every_few_seconds_and_always_the_last(geomap_log, monkeypatch, seconds, lines):
+    monkeypatch.setattr(parallel, "PROGRESS_SECONDS", seconds)
+    progress = parallel.Progress(1000, "pages", "rendered")
+    for _ in range(1000):
+        progress.advance()
+    said = [r.getMessage() for r in geomap_log.records]
+    assert len(said) == lines and said[-1].startswith("rendered 1000/1000 pages (")
+
+
+def test_ten_thousand_files_are_read_with_progress(tmp_path, resources, geomap_log, monkeypatch):
+    monkeypatch.setattr(parallel, "PROGRESS_SECONDS", 0.0)  # a line every PROGRESS_EVERY articles, however fast
     folder = tmp_path / "many"
     folder.mkdir()
     for n in range(10_000):
