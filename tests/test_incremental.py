@@ -274,6 +274,31 @@ def test_side_by_side_pages_are_rendered_by_worker_processes_when_finished(tmp_p
         assert manifest["files"][name] == hashlib.sha256(data).hexdigest() and manifest["sizes"][name] == len(data)
 
 
+@pytest.mark.parametrize(("memory", "jobs", "allowed"), [
+    ((8 << 30, 40 << 30), 4, 4), ((8 << 30, 20 << 30), 4, 2), ((8 << 30, 12 << 30), 4, 1), (None, 4, 4),
+    ((8 << 30, 1 << 30), 1, 1)])
+def test_forked_workers_are_as_many_as_the_memory_allows_a_copy_each(monkeypatch, caplog, memory, jobs, allowed):
+    monkeypatch.setattr(parallel, "_memory", lambda: memory)
+    assert parallel.fork_budget(jobs, "40 pages rendered") == allowed
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    if allowed < jobs:
+        assert said == [f"40 pages rendered by {allowed} process{'es' if allowed > 1 else ''}, not {jobs}: each forked "
+                        f"worker may come to copy this process's 8.6 GB, and {memory[1] / 1e9:.1f} GB is available "
+                        "(more free memory lets them run side by side)"]
+    else:
+        assert said == []
+
+
+@pytest.mark.skipif(not parallel.forks(), reason="pages are rendered side by side only where processes fork")
+def test_pages_are_rendered_here_when_a_forked_copy_would_not_fit(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "_memory", lambda: (10 << 30, 15 << 30))
+    files = SiteFiles(tmp_path, None, jobs=2)
+    for n in range(6):
+        files.write(f"p{n}.html", f"key {n}", lambda n=n: f"{n} {os.getpid()}")
+    files.finish()
+    assert {p.read_text(encoding="utf-8").split()[1] for p in tmp_path.iterdir()} == {str(os.getpid())}
+
+
 def test_a_page_failing_in_a_worker_leaves_the_previous_site_as_it_was(copy, monkeypatch):
     before, numbers = tree(copy["site"]), inodes(copy["site"])
     corpus = gather([copy["articles"]], Resources.load(copy["gazetteer"]))

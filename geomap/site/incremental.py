@@ -198,7 +198,8 @@ class SiteFiles:
         if not self._later:
             return
         later, self._later = self._later, []
-        made = parallel.map_processes(lambda n: self._put(*later[n]), range(len(later)), self.jobs,
+        jobs = parallel.fork_budget(self.jobs, f"{len(later)} pages rendered")
+        made = parallel.map_processes(lambda n: self._put(*later[n]), range(len(later)), jobs,
                                       parallel.Progress(len(later), "pages", "rendered"))
         for (name, _), (sha, size) in zip(later, made, strict=True):
             self.files[name], self.sizes[name] = sha, size
