@@ -275,7 +275,7 @@ def test_side_by_side_pages_are_rendered_by_worker_processes_when_finished(tmp_p
 
 
 @pytest.mark.parametrize(("memory", "jobs", "allowed"), [
-    ((8 << 30, 40 << 30), 4, 4), ((8 << 30, 20 << 30), 4, 2), ((8 << 30, 12 << 30), 4, 1), (None, 4, 4),
+    ((8 << 30, 40 << 30), 4, 4), ((8 << 30, 24 << 30), 4, 2), ((8 << 30, 20 << 30), 4, 1), (None, 4, 4),
     ((8 << 30, 1 << 30), 1, 1)])
 def test_forked_workers_are_as_many_as_the_memory_allows_a_copy_each(monkeypatch, caplog, memory, jobs, allowed):
     monkeypatch.setattr(parallel, "_memory", lambda: memory)
