@@ -116,9 +116,7 @@ def fork_budget(jobs: int, what: str) -> int:
     if jobs <= 1 or memory is None:
         return jobs
     resident, available = memory
-    allowed = min(jobs, available // max(resident, 1) - 1)  # and as much again spare, for all the build still makes
-    if allowed < 2:
-        allowed = 1
+    allowed = max(1, min(jobs, available // max(resident, 1) - 1))  # and a copy spare, for all the build still makes
     if allowed < jobs:
         log.warning("%s by %d process%s, not %d: each forked worker may come to copy this process's %.1f GB, and "
                     "%.1f GB is available (more free memory lets them run side by side)", what, allowed,
