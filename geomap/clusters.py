@@ -23,7 +23,6 @@ Rules (the numbers are module constants, documented where they are defined):
 from __future__ import annotations
 
 import calendar
-import gc
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -32,6 +31,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from itertools import combinations
 
+from geomap.cache import collector_paused
 from geomap.geo import line, point, polygon
 from geomap.model import Claim, Extraction, Place
 
@@ -362,15 +362,10 @@ def _main_place(nodes: list[_Node]) -> str:
 
 def cluster_claims(extractions: Iterable[Extraction], duplicates: Mapping[str, str]) -> tuple[ClaimCluster, ...]:
     """Group the corpus' claims across articles; ``duplicates`` maps a syndicated copy's id to its original."""
-    collecting = gc.isenabled()
     # Clustering makes no reference cycles, and a full collection would walk every extraction of the corpus
     # (about a second at 10,000 articles) several times over, finding nothing.
-    gc.disable()
-    try:
+    with collector_paused():
         return _cluster(extractions, duplicates)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _cluster(extractions: Iterable[Extraction], duplicates: Mapping[str, str]) -> tuple[ClaimCluster, ...]:
