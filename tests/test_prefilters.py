@@ -245,15 +245,41 @@ def test_locative_patterns_near_their_triggers_are_the_plain_scan(text):
             assert [m.regs for m in how(trigger, pattern, text)] == [m.regs for m in pattern.finditer(text)], text
 
 
-before_texts = st.lists(st.sampled_from([*recognize.PERSON_WORDS, "official", "Officials", "x", ".", " ", "\n", "\t",
-                                         "\x1c", "\x85", "\u2009", "\u00a0", "-", "'"]), max_size=8).map("".join)
+# Each pattern read on the reversed text before a name, and the forward search it stands for.
+MIRRORED = [(recognize._PREV_WORD_BACK, re.compile(r"([A-Za-z][\w'’.-]*)[ \t]+$")),
+            (recognize._LOCATIVE_CUE_BACK, re.compile(r"\b(?:in|at|near|from|to|outside|via|(?:north|south|east|west)"
+                                                      r"(?:-?(?:east|west))?\s+of)\s+$", re.I)),
+            (recognize._CUE_BACK, re.compile(r"\b(?:in|at|near|from|to|towards?|outside|around|into|across|of|via)\s+"
+                                             r"(?:the\s+)?$", re.I)),
+            (recognize._MID_SENTENCE_BACK, re.compile(r"(?:\b[a-z][\w'’-]*|[0-9,;:])[ \t]*\n?[ \t]*$")),
+            (recognize._PERSON_PREFIX_BACK, re.compile(r"(?:\b(?:" + "|".join(recognize.PERSON_WORDS) + r")\.?\s+)$")),
+            (recognize._OFFICIAL_BACK, re.compile(r"\bofficial\s+$")),
+            (recognize._LOCATIVE_BEFORE_BACK, re.compile(r"\b(?:in|to|from|into|across|inside|within|throughout|at|"
+                                                         r"visit(?:ed)?)\s+(?:the\s+)?$", re.I))]
+_ACRONYM_BEFORE = re.compile(r"\b[A-Z]{3,5}[ \t]+$")
+MIRROR_WORDS = sorted({w for _, forward in MIRRORED  # the words in them, not escapes
+                        for w in re.findall(r"[a-z]{2,}", re.sub(r"\\.", " ", forward.pattern))})
+before_texts = st.lists(st.tuples(st.one_of(st.sampled_from([*MIRROR_WORDS, *recognize.PERSON_WORDS, "the", "The", "x",
+                                                                "X", "WKYT", "CBC", "ABCDEF", "Mr.", "7", ",", ";", ".",
+                                                                "-", "'", "’", "'s", "_", "é", "\u0301"]).flatmap(variant),
+                                           st.text(max_size=2)),
+                                 st.sampled_from([" ", "", "  ", "\n", "\t", " \n", "\x1c", "\x85", "\u2009", "\u00a0"])),
+                       max_size=12).map(lambda parts: "".join(p + sep for p, sep in parts))
 
 
 @SETTINGS
 @given(before_texts)
-def test_name_prefix_tests_hold_wherever_the_patterns_match(before):
-    """_classify searches for a person's title or "official" before a name only where the stripped text ends so."""
-    if recognize.PERSON_PREFIX.search(before):
-        assert before.rstrip().endswith(recognize._PERSON_ENDS), before
-    if recognize._OFFICIAL_BEFORE.search(before):
-        assert before.rstrip().endswith("official"), before
+def test_patterns_read_backwards_match_as_the_forward_searches(text):
+    """What precedes a name is matched reversed: the same answer (and word) as searching the window forwards."""
+    for start in range(len(text) + 1):
+        before = text[max(0, start - recognize.BEFORE):start]
+        assert recognize._backwards(text, start) == before[::-1]
+        for back, forward in MIRRORED:
+            found, mirrored = forward.search(before), back.match(before[::-1])
+            assert (found is None) == (mirrored is None), (before, forward.pattern)
+            if found and found.groups():
+                assert found.group(1) == mirrored.group(1)[::-1], (before, forward.pattern)
+        expected = _ACRONYM_BEFORE.search(text, max(0, start - recognize.ACRONYM_REACH), start) is not None
+        assert recognize._after_call_letters(text, start) == expected, (text, start)
+        word = before.rstrip("\n")  # (a final newline, which "$" would match before, never ends a name)
+        assert recognize._without_possessive(word) == re.sub(r"['’]s?$", "", word)
