@@ -15,7 +15,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geomap import claims, dates, lexicon, recognize, sentences
+from geomap import claims, dates, lexicon, local, recognize, sentences
 from geomap.lexicon import case_fold, load_lexicon
 
 TERMS = [t for name, section in (("events.yaml", "events"), ("actors.yaml", "actors"))
@@ -283,3 +283,17 @@ def test_patterns_read_backwards_match_as_the_forward_searches(text):
         assert recognize._after_call_letters(text, start) == expected, (text, start)
         word = before.rstrip("\n")  # (a final newline, which "$" would match before, never ends a name)
         assert recognize._without_possessive(word) == re.sub(r"['’]s?$", "", word)
+
+
+capitalised_texts = st.lists(st.sampled_from(["Mount", "Sheridan", "Bentley", "Park", "O'Neill", "Dar-es", "x", "A", "AB",
+                                              "_", "9", "é", "É", "\u0301", "'", "’", "-", " ", "  ", "\t", "\n", "."]),
+                             max_size=12).map("".join)
+
+
+@SETTINGS
+@given(capitalised_texts)
+def test_capitalised_names_start_at_a_boundary_as_with_a_leading_word_boundary(text):
+    """local._CAPITALISED checks its first "\\b" after the capital: the same matches as the pattern written with it."""
+    word = r"[a-z]+(?:['’-][A-Za-z]+)?"
+    plain = re.compile(r"\b[A-Z]" + word + r"(?:[ \t]+[A-Z]" + word + r"){0,2}\b")
+    assert [m.span() for m in local._CAPITALISED.finditer(text)] == [m.span() for m in plain.finditer(text)], text
