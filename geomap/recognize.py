@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -436,13 +437,17 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
             out.append(c)
         return out
 
-    world = sorted((c for c in cands if not c.curated and c.key), key=lambda c: c.start)
+    world = sorted((c for c in cands if not c.curated and c.key), key=_START)
     starts = [w.start for w in world]
+    reach = list(itertools.accumulate((w.end for w in world), max))  # the furthest end of the names so far
     longest = max((w.end - w.start for w in world), default=0)
 
     def inside_world_name(c: Candidate) -> bool:
         """A longer GeoNames name around a curated one is the name meant: "North America", not "America"."""
-        near = world[bisect_left(starts, c.start - longest):bisect_right(starts, c.start)]
+        i = bisect_right(starts, c.start)
+        if not i or reach[i - 1] < c.end:
+            return False  # no name that starts at or before this one reaches its end (nearly every name)
+        near = world[bisect_left(starts, c.start - longest):i]
         return any(w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in near)
 
     curated = pick([c for c in cands if c.curated and not inside_world_name(c)], [])
@@ -452,7 +457,10 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
     named = [Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
              if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
     found = pick([c for c in cands if not c.key], named)
-    return sorted(named + found, key=lambda c: c.start)
+    return sorted(named + found, key=_START)
+
+
+_START = attrgetter("start")
 
 
 # "US", "U.S.", "UK": places only after a locative word ("in the US"); otherwise adjectives ("US forces").

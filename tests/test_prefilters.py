@@ -297,3 +297,38 @@ def test_capitalised_names_start_at_a_boundary_as_with_a_leading_word_boundary(t
     word = r"[a-z]+(?:['’-][A-Za-z]+)?"
     plain = re.compile(r"\b[A-Z]" + word + r"(?:[ \t]+[A-Z]" + word + r"){0,2}\b")
     assert [m.span() for m in local._CAPITALISED.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+def plain_leftmost_longest(cands: list[recognize.Candidate]) -> list[recognize.Candidate]:
+    """The reference: ``_leftmost_longest`` testing every GeoNames name before each curated one for containing it."""
+    from bisect import bisect_right
+
+    def pick(group, taken):
+        out, spans = [], sorted((t.start, t.end) for t in taken)
+        ends = [e for _, e in spans]
+        for c in sorted(group, key=lambda c: (c.start, -(c.end - c.start))):
+            i = bisect_right(ends, c.start)
+            if not (i < len(spans) and spans[i][0] < c.end or (out and c.start < out[-1].end)):
+                out.append(c)
+        return out
+
+    world = sorted((c for c in cands if not c.curated and c.key), key=lambda c: c.start)
+    curated = pick([c for c in cands if c.curated and not any(
+        w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in world)], [])
+    named = curated + pick(world, curated)
+    hints = {(c.start, c.end): c.kind_hint for c in cands if not c.key and c.kind_hint}
+    named = [recognize.Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
+             if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
+    return sorted(named + pick([c for c in cands if not c.key], named), key=lambda c: c.start)
+
+
+candidates_ = st.lists(st.builds(lambda start, length, curated, key, hint, nonplace: recognize.Candidate(
+    start, start + length, "x" * length, key, curated and bool(key), hint, nonplace),
+    st.integers(0, 30), st.integers(1, 8), st.booleans(), st.sampled_from(["", "k"]),
+    st.sampled_from([None, "town"]), st.sampled_from([None, "demonym"])), max_size=12)
+
+
+@SETTINGS
+@given(candidates_)
+def test_leftmost_longest_looks_for_a_name_around_a_curated_one_only_where_one_reaches(cands):
+    assert recognize._leftmost_longest(cands) == plain_leftmost_longest(cands)
