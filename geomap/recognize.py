@@ -507,7 +507,14 @@ def _classify(c: Candidate, text: str) -> Candidate:
 
 
 def _heads_organisation(text: str, end: int) -> bool:
-    """Whether capitalised words after a name end in an organisation's head: "Syria Media Center"."""
+    """Whether capitalised words after a name end in an organisation's head: "Syria Media Center".
+
+    Called where a space follows the name; a lowercase word right after it ("Aleppo on Monday") answers no
+    before the words are searched for.
+    """
+    first = text[end + 1:end + 2]
+    if first and (first.isalnum() or first in "_'’.-") and not first.isupper():  # a _WORD character
+        return False
     for m in itertools.islice(_WORD.finditer(text, end, end + 60), 4):
         w = m.group()
         if not w[:1].isupper():

@@ -332,3 +332,22 @@ candidates_ = st.lists(st.builds(lambda start, length, curated, key, hint, nonpl
 @given(candidates_)
 def test_leftmost_longest_looks_for_a_name_around_a_curated_one_only_where_one_reaches(cands):
     assert recognize._leftmost_longest(cands) == plain_leftmost_longest(cands)
+
+
+organisation_texts = st.lists(st.sampled_from(["Media", "Center", "Council", "council", "Syria", "on", "x", "X", "É", "é",
+                                               "_", "'", "’", ".", "-", "9", "(", " ", "  ", "\t", "\n"]),
+                              max_size=10).map(lambda parts: " " + "".join(parts))
+
+
+@SETTINGS
+@given(organisation_texts)
+def test_organisation_heads_are_read_as_the_words_after_a_name(after):
+    """_heads_organisation's test of the first character answers as reading the first four words does."""
+    plain = False
+    for w in re.findall(r"[\w'’.-]+", after[:60])[:4]:
+        if not w[:1].isupper():
+            break
+        if w.lower().strip(".") in recognize.ORG_HEADS:
+            plain = True
+            break
+    assert recognize._heads_organisation("Aleppo" + after, len("Aleppo")) == plain, after
