@@ -147,15 +147,15 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
     sure: list[Place] = []
     # Pass 1: unambiguous curated names, which also tell us where the article is.
     ambiguous: list[tuple[int, Sequence[Place]]] = []
-    regioned: dict[str, Place] = {}  # by name: most names recur
+    looked_up: dict[str, tuple[Sequence[Place], Place | None]] = {}  # by name, with the one place: most names recur
     for i, c in enumerate(candidates):
         if c.nonplace or not c.curated:
             continue
-        places = _places(curated, c.key)
-        if len(places) == 1:
-            place = regioned.get(c.key)
-            if place is None:
-                place = regioned[c.key] = with_region(places[0])
+        if c.key not in looked_up:
+            places = _places(curated, c.key)
+            looked_up[c.key] = places, with_region(places[0]) if len(places) == 1 else None
+        places, place = looked_up[c.key]
+        if place is not None:
             sure.append(place)
             mentions[i] = Mention(c.start, c.end, c.text, place, 0.95, "gazetteer")
         elif places:
