@@ -296,8 +296,10 @@ _LINKS = frozenset(ARTICLES) | {"of", "de", "la", "le", "du", "del", "the", "upo
 
 
 def _backwards(text: str, start: int) -> str:
-    """The ``BEFORE`` characters before ``start``, last first."""
-    return text[max(0, start - BEFORE):start][::-1]
+    """The ``BEFORE`` characters before ``start``, last first (one slice, stepping back)."""
+    if start > BEFORE:
+        return text[start - 1:start - BEFORE - 1:-1]
+    return text[start - 1::-1] if start else ""
 
 
 OFFICES = frozenset("gov sen rep mla mpp mp mayor governor senator premier minister councillor sheriff".split())
