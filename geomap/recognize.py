@@ -62,31 +62,34 @@ _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
 _LAST_NOT_IN_NAME = re.compile(r"[^\w\s'’-][\w\s'’-]*\Z")
 
 
-def _matches_from(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """``pattern.finditer(text)`` for a pattern whose every match starts where ``trigger`` matches.
+def _matches_at(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern whose every match starts at one of ``spans`` (in text order).
 
-    The pattern's own scan tries its alternatives at every position; the trigger, a plainer regex, finds the
-    few positions where it can start, and the pattern is tried there alone.
+    The pattern's own scan tries its alternatives at every position of the text; here it is tried at those
+    alone.
     """
     pos = 0
-    while (cue := trigger.search(text, pos)) is not None:
-        m = pattern.match(text, cue.start())
-        if m is None:
-            pos = cue.start() + 1
-        else:
+    for start, _ in spans:
+        if start >= pos and (m := pattern.match(text, start)) is not None:
             yield m
             pos = m.end()
 
 
-def _matches_up_to(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """``pattern.finditer(text)`` for a pattern whose every match is _NAME characters up to a match of ``trigger``.
+def _matches_up_to(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern whose every match is _NAME characters, then a space and a word
+    that stands at one of ``spans`` (in text order).
 
     Run from the start, the pattern tries a name at every capital letter of the text; the next match can
-    start no earlier than after the last other character before the next trigger, so it is searched from there.
+    start no earlier than after the last other character before the space of the next such word, so it is
+    searched from there. (A word after a space but followed by "_", which the pattern does not end at, only
+    makes a search start earlier than it need.)
     """
     pos = 0
-    while (cue := trigger.search(text, pos)) is not None:
-        other = _LAST_NOT_IN_NAME.search(text, pos, cue.start())
+    for start, _ in spans:
+        space = start - 1
+        if space < pos or not text[space].isspace():
+            continue
+        other = _LAST_NOT_IN_NAME.search(text, pos, space)
         m = pattern.search(text, other.start() + 1 if other else pos)
         if m is None:
             return
@@ -94,20 +97,19 @@ def _matches_up_to(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Itera
         pos = m.end()
 
 
-# (trigger, pattern, how): with a trigger, ``how`` finds the pattern's matches near the trigger's (the same as
-# ``finditer``); without, the pattern runs over the text.
+LOCATIVE_CUES = ("in", "near", "from", "toward", "towards", "outside", "around", "into", "across", "at", "reached",
+                 "entered", "captured", "seized", "took", "recaptured", "liberated", "besieged", "surrounded", "shelled",
+                 "attacked", "bombed")
+REGION_WORDS = ("province", "governorate", "district")
+# (words, pattern, how): every match of the pattern holds one of the words as a whole word, as written; ``how``
+# gives the pattern's matches (the same as ``finditer``) from where the words stand (``_word_spans``).
 LOCATIVE = [
     # the town of X / the Swiss city of X / the province of X
-    (re.compile(r"(?:" + "|".join(KIND_WORDS) + r")\s+of\s"),
-     re.compile(r"\b(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
-                r"(?P<name>" + _NAME + ")"), _matches_from),
+    (KIND_WORDS, re.compile(r"\b(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+(?P<name>" + _NAME + ")"), _matches_at),
     # X province / X governorate
-    (re.compile(r"\s(?:province|governorate|district)\b"),
-     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"), _matches_up_to),
+    (REGION_WORDS, re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>" + "|".join(REGION_WORDS) + r")\b"), _matches_up_to),
     # in / near / from / towards X
-    (None, re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|seized|"
-                      r"took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")"),
-     None),
+    (LOCATIVE_CUES, re.compile(r"\b(?:" + "|".join(LOCATIVE_CUES) + r")\s+(?P<name>" + _NAME + ")"), _matches_at),
 ]
 
 
@@ -173,6 +175,27 @@ def _spaced(folded: str) -> str:
     if not out.isascii():
         out = _NON_ASCII_NON_ALNUM.sub(" ", out)
     return f" {out} "
+
+
+def _word_spans(text: str) -> list[list[tuple[int, int]]]:
+    """For each ``LOCATIVE`` entry, where its words stand as whole words of the text as written (the patterns
+    are case-sensitive), in text order: one automaton pass for all, where a regex scan for each tried every
+    position of the text."""
+    spans: list[list[tuple[int, int]]] = [[] for _ in LOCATIVE]
+    for start, end, _, entries in _locative_words().iter(text, _spaced(text)):
+        for i in entries:
+            spans[i].append((start, end))
+    return spans
+
+
+@lru_cache(maxsize=1)
+def _locative_words() -> WordMatcher:
+    """The ``LOCATIVE`` words: values are the entries each stands in ("province" is in two)."""
+    entries: dict[str, tuple[int, ...]] = {}
+    for i, (words, _, _) in enumerate(LOCATIVE):
+        for word in words:
+            entries[word] = (*entries.get(word, ()), i)
+    return word_matcher(entries.items())
 
 
 @lru_cache(maxsize=8)
@@ -403,8 +426,8 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
         group = "name" if "name" in m.re.groupindex else "dotted"
         start, end = m.span(group)
         found.append(Candidate(start, end, m.group(group), world.abbreviations[m.group(group)], False, "region"))
-    for trigger, pattern, how in LOCATIVE:
-        for m in how(trigger, pattern, text) if how else pattern.finditer(text):
+    for (_, pattern, how), spans in zip(LOCATIVE, _word_spans(text), strict=True):
+        for m in how(spans, pattern, text):
             start, end = m.span("name")
             name, end = _trim_name(text[start:end], start)
             if not name or name.lower() in NOT_NAMES or name.split(None, 1)[0].lower() in NOT_NAMES:

@@ -232,17 +232,23 @@ def test_word_matcher_keeps_the_last_value_of_a_name_and_finds_no_empty_name():
 
 name_texts = st.lists(st.sampled_from(["Deir", "ez-Zor", "al-Anbar", "Anbar's", "x", "Idlib", " ", "  ", "\n", ", ", ". ",
                                        "(", "(Idlib ", ".Deir ", "province", "Province", "governorate", "district",
-                                       "districts", "of", "-", "town", "xtown", "city of", "region  of\n"]),
+                                       "districts", "of", "-", "_", "'", "é", "\u0301", "\u00a0", "\udc80", "town",
+                                       "xtown", "city of", "region  of\n", *recognize.LOCATIVE_CUES, "In", "INTO",
+                                       "towardsx"]),
                       max_size=16).map("".join)
+# The "in / near / from X" pattern as it was written before its words were listed.
+_CUES_WRITTEN = re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|"
+                           r"seized|took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+"
+                           r"(?P<name>" + recognize._NAME + ")")
 
 
 @SETTINGS
 @given(name_texts)
-def test_locative_patterns_near_their_triggers_are_the_plain_scan(text):
-    """"X province", "the town of X" are searched for only near each trigger: the same matches as the scan."""
-    for trigger, pattern, how in recognize.LOCATIVE:
-        if how:
-            assert [m.regs for m in how(trigger, pattern, text)] == [m.regs for m in pattern.finditer(text)], text
+def test_locative_patterns_tried_where_their_words_stand_are_the_plain_scan(text):
+    """Each locative pattern is tried only where one of its words stands: the same matches as its scan."""
+    for (_, pattern, how), spans in zip(recognize.LOCATIVE, recognize._word_spans(text), strict=True):
+        assert [m.regs for m in how(spans, pattern, text)] == [m.regs for m in pattern.finditer(text)], text
+    assert [m.regs for m in recognize.LOCATIVE[2][1].finditer(text)] == [m.regs for m in _CUES_WRITTEN.finditer(text)]
 
 
 # Each pattern read on the reversed text before a name, and the forward search it stands for.
