@@ -40,10 +40,8 @@ def local_names(text: str, mentions: list[Mention], fallback: Geocoder | None) -
         if i < len(starts) and starts[i] < end:
             continue
         name = match.group()
-        if name.split(None, 1)[0].lower() in NOT_NAMES:
-            continue
         if name not in places:
-            places[name] = _local(name, home, fallback)
+            places[name] = None if name.split(None, 1)[0].lower() in NOT_NAMES else _local(name, home, fallback)
         place = places[name]
         if place is not None and _world_name(text, start, end, 0, located=True):
             added.append(Mention(start, end, name, with_region(place), LOCAL_CONFIDENCE,
