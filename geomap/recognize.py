@@ -448,6 +448,11 @@ def _trim_name(name: str, start: int) -> tuple[str, int]:
     """Drop a trailing possessive or punctuation from a pattern-found name."""
     name = _without_possessive(name).rstrip("-'’ ")
     return name, start + len(name)
+
+
+_START = attrgetter("start")
+
+
 def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
     """Curated names first, then GeoNames names, then pattern-found names where neither stands."""
 
@@ -483,9 +488,6 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
              if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
     found = pick([c for c in cands if not c.key], named)
     return sorted(named + found, key=_START)
-
-
-_START = attrgetter("start")
 
 
 # "US", "U.S.", "UK": places only after a locative word ("in the US"); otherwise adjectives ("US forces").
