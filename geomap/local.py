@@ -16,8 +16,11 @@ from geomap.model import Mention, Place
 from geomap.recognize import NOT_NAMES, _world_name
 from geomap.resolve import BROAD, Context, _places, with_region
 
-# Up to three capitalised words: "Mareeba", "Bentley Park", "Mount Sheridan".
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]+(?:['’-][A-Za-z]+)?(?:[ \t]+[A-Z][a-z]+(?:['’-][A-Za-z]+)?){0,2}\b")
+# Up to three capitalised words: "Mareeba", "Bentley Park", "Mount Sheridan". The first capital's "\b" is
+# written as a lookbehind after it, so that the scan skips to capitals (a pattern that starts with "\b" is
+# tried at every position): \b[A-Z][a-z]+(?:['’-][A-Za-z]+)?(?:[ \t]+[A-Z][a-z]+(?:['’-][A-Za-z]+)?){0,2}\b
+_WORD = r"[a-z]+(?:['’-][A-Za-z]+)?"
+_CAPITALISED = re.compile(r"[A-Z](?<!\w[A-Z])" + _WORD + r"(?:[ \t]+[A-Z]" + _WORD + r"){0,2}\b")
 LOCAL_CONFIDENCE = 0.5
 
 
@@ -30,14 +33,18 @@ def local_names(text: str, mentions: list[Mention], fallback: Geocoder | None) -
         return mentions
     starts, ends = [m.start for m in mentions], [m.end for m in mentions]  # in text order, disjoint
     added: list[Mention] = []
+    places: dict[str, Place | None] = {}  # by name: most recur
     for match in _CAPITALISED.finditer(text):
         start, end = match.span()
         i = bisect_right(ends, start)  # the first mention that ends after this name starts
-        if i < len(starts) and starts[i] < end or match.group().split()[0].lower() in NOT_NAMES:
+        if i < len(starts) and starts[i] < end:
             continue
-        place = _local(match.group(), home, fallback)
+        name = match.group()
+        if name not in places:
+            places[name] = None if name.split(None, 1)[0].lower() in NOT_NAMES else _local(name, home, fallback)
+        place = places[name]
         if place is not None and _world_name(text, start, end, 0, located=True):
-            added.append(Mention(start, end, match.group(), with_region(place), LOCAL_CONFIDENCE,
+            added.append(Mention(start, end, name, with_region(place), LOCAL_CONFIDENCE,
                                  "geonames (a small place in the article's region)"))
     return sorted(mentions + added, key=lambda m: m.start) if added else mentions
 

@@ -13,6 +13,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -22,8 +24,10 @@ from geomap.geocoders.geonames import AREA, WorldNames
 from geomap.textnorm import ARTICLES, fold, fold_with_map
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
+    """A name found in the text. A named tuple: one is made for every name found, and a frozen dataclass takes
+    three times as long to make."""
+
     start: int
     end: int
     text: str
@@ -49,10 +53,6 @@ repeated reported responded stated urged wants warned warns welcomed welcomes
 """.split())
 ADJECTIVE_SUFFIX = re.compile(r"^[-‐–](?:led|backed|based|born|made|funded|trained|allied|supported|sponsored)\b", re.I)
 PERSON_WORDS = ("Abu", "Abou", "Bin", "Ibn", "Umm", "Mr", "Mrs", "Ms", "Dr", "Gen", "Col", "Sheikh")
-PERSON_PREFIX = re.compile(r"(?:\b(?:" + "|".join(PERSON_WORDS) + r")\.?\s+)$")
-# What the text before a name, whitespace stripped, ends with wherever PERSON_PREFIX matches: a test that spares
-# the search, which tries every position, for nearly every name.
-_PERSON_ENDS = PERSON_WORDS + tuple(w + "." for w in PERSON_WORDS)
 KIND_WORDS = ("province", "governorate", "district", "city", "town", "village", "region", "river", "camp", "area",
               "base", "airbase", "neighbourhood", "neighborhood", "border", "valley", "crossing")
 _NAME_TOKEN = r"(?:(?:al|el|ad|ar|as|at|az|an|ash)-)?[A-Z](?:[\w-]|['’](?!s\b))*"
@@ -62,31 +62,34 @@ _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
 _LAST_NOT_IN_NAME = re.compile(r"[^\w\s'’-][\w\s'’-]*\Z")
 
 
-def _matches_from(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """``pattern.finditer(text)`` for a pattern whose every match starts where ``trigger`` matches.
+def _matches_at(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern whose every match starts at one of ``spans`` (in text order).
 
-    The pattern's own scan tries its alternatives at every position; the trigger, a plainer regex, finds the
-    few positions where it can start, and the pattern is tried there alone.
+    The pattern's own scan tries its alternatives at every position of the text; here it is tried at those
+    alone.
     """
     pos = 0
-    while (cue := trigger.search(text, pos)) is not None:
-        m = pattern.match(text, cue.start())
-        if m is None:
-            pos = cue.start() + 1
-        else:
+    for start, _ in spans:
+        if start >= pos and (m := pattern.match(text, start)) is not None:
             yield m
             pos = m.end()
 
 
-def _matches_up_to(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """``pattern.finditer(text)`` for a pattern whose every match is _NAME characters up to a match of ``trigger``.
+def _matches_up_to(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """``pattern.finditer(text)`` for a pattern whose every match is _NAME characters, then a space and a word
+    that stands at one of ``spans`` (in text order).
 
     Run from the start, the pattern tries a name at every capital letter of the text; the next match can
-    start no earlier than after the last other character before the next trigger, so it is searched from there.
+    start no earlier than after the last other character before the space of the next such word, so it is
+    searched from there. (A word after a space but followed by "_", which the pattern does not end at, only
+    makes a search start earlier than it need.)
     """
     pos = 0
-    while (cue := trigger.search(text, pos)) is not None:
-        other = _LAST_NOT_IN_NAME.search(text, pos, cue.start())
+    for start, _ in spans:
+        space = start - 1
+        if space < pos or not text[space].isspace():
+            continue
+        other = _LAST_NOT_IN_NAME.search(text, pos, space)
         m = pattern.search(text, other.start() + 1 if other else pos)
         if m is None:
             return
@@ -94,20 +97,19 @@ def _matches_up_to(trigger: re.Pattern, pattern: re.Pattern, text: str) -> Itera
         pos = m.end()
 
 
-# (trigger, pattern, how): with a trigger, ``how`` finds the pattern's matches near the trigger's (the same as
-# ``finditer``); without, the pattern runs over the text.
+LOCATIVE_CUES = ("in", "near", "from", "toward", "towards", "outside", "around", "into", "across", "at", "reached",
+                 "entered", "captured", "seized", "took", "recaptured", "liberated", "besieged", "surrounded", "shelled",
+                 "attacked", "bombed")
+REGION_WORDS = ("province", "governorate", "district")
+# (words, pattern, how): every match of the pattern holds one of the words as a whole word, as written; ``how``
+# gives the pattern's matches (the same as ``finditer``) from where the words stand (``_word_spans``).
 LOCATIVE = [
     # the town of X / the Swiss city of X / the province of X
-    (re.compile(r"(?:" + "|".join(KIND_WORDS) + r")\s+of\s"),
-     re.compile(r"\b(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+"
-                r"(?P<name>" + _NAME + ")"), _matches_from),
+    (KIND_WORDS, re.compile(r"\b(?P<kind>" + "|".join(KIND_WORDS) + r")\s+of\s+(?P<name>" + _NAME + ")"), _matches_at),
     # X province / X governorate
-    (re.compile(r"\s(?:province|governorate|district)\b"),
-     re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>province|governorate|district)\b"), _matches_up_to),
+    (REGION_WORDS, re.compile(r"(?P<name>" + _NAME + r")\s+(?P<kind>" + "|".join(REGION_WORDS) + r")\b"), _matches_up_to),
     # in / near / from / towards X
-    (None, re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|seized|"
-                      r"took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+(?P<name>" + _NAME + ")"),
-     None),
+    (LOCATIVE_CUES, re.compile(r"\b(?:" + "|".join(LOCATIVE_CUES) + r")\s+(?P<name>" + _NAME + ")"), _matches_at),
 ]
 
 
@@ -173,6 +175,27 @@ def _spaced(folded: str) -> str:
     if not out.isascii():
         out = _NON_ASCII_NON_ALNUM.sub(" ", out)
     return f" {out} "
+
+
+def _word_spans(text: str) -> list[list[tuple[int, int]]]:
+    """For each ``LOCATIVE`` entry, where its words stand as whole words of the text as written (the patterns
+    are case-sensitive), in text order: one automaton pass for all, where a regex scan for each tried every
+    position of the text."""
+    spans: list[list[tuple[int, int]]] = [[] for _ in LOCATIVE]
+    for start, end, _, entries in _locative_words().iter(text, _spaced(text)):
+        for i in entries:
+            spans[i].append((start, end))
+    return spans
+
+
+@lru_cache(maxsize=1)
+def _locative_words() -> WordMatcher:
+    """The ``LOCATIVE`` words: values are the entries each stands in ("province" is in two)."""
+    entries: dict[str, tuple[int, ...]] = {}
+    for i, (words, _, _) in enumerate(LOCATIVE):
+        for word in words:
+            entries[word] = (*entries.get(word, ()), i)
+    return word_matcher(entries.items())
 
 
 @lru_cache(maxsize=8)
@@ -272,22 +295,41 @@ def common_words() -> frozenset[str]:
     return frozenset(w for w in get_english_words_set(["web2"], lower=False, alpha=True) if w.islower())
 
 
-_PREV_WORD = re.compile(r"([A-Za-z][\w'’.-]*)[ \t]+$")
-_NEXT_WORD = re.compile(r"^[ \t]+([A-Za-z][\w'’-]*)")
+# What comes before a name is read backwards: the tests on it are anchored where the name starts ("in the X",
+# "Mr X"), and a search for "...$" tries every position of the window, where a match on the reversed window
+# (``_backwards``) tries one. Each pattern is the mirror image of the one in its comment ("$" also matches
+# before a final newline, hence a leading "\n?" where no "\s" would take it).
+BEFORE = 40  # characters read before a name
+_PREV_WORD_BACK = re.compile(r"\n?[ \t]+([\w'’.-]*[A-Za-z])")  # ([A-Za-z][\w'’.-]*)[ \t]+$, the word reversed
 # "in Reading", "south of Cairns": right before a word-like name, these make it a place.
-_LOCATIVE_CUE = re.compile(r"\b(?:in|at|near|from|to|outside|via|(?:north|south|east|west)(?:-?(?:east|west))?\s+of)\s+$",
-                           re.I)
-_CUE = re.compile(r"\b(?:in|at|near|from|to|towards?|outside|around|into|across|of|via)\s+(?:the\s+)?$", re.I)
+# \b(?:in|at|near|from|to|outside|via|(?:north|south|east|west)(?:-?(?:east|west))?\s+of)\s+$
+_LOCATIVE_CUE_BACK = re.compile(r"\s+(?:ni|ta|raen|morf|ot|edistuo|aiv|fo\s+(?:(?:tsae|tsew)-?)?(?:htron|htuos|tsae|tsew))"
+                                r"\b", re.I)
+# \b(?:in|at|near|from|to|towards?|outside|around|into|across|of|via)\s+(?:the\s+)?$
+_CUE_BACK = re.compile(r"(?:\s+eht)?\s+(?:ni|ta|raen|morf|ot|s?sdrawot|edistuo|dnuora|otni|ssorca|fo|aiv)\b", re.I)
+# After a lowercase word or a comma: (?:\b[a-z][\w'’-]*|[0-9,;:])[ \t]*\n?[ \t]*$
+_MID_SENTENCE_BACK = re.compile(r"\n?[ \t]*\n?[ \t]*(?:[\w'’-]*[a-z]\b|[0-9,;:])")
+# Call letters right before a name, within 12 characters: \b[A-Z]{3,5}[ \t]+$
+_ACRONYM_BACK = re.compile(r"\n?[ \t]+[A-Z]{3,5}\b")
+ACRONYM_REACH = 12
+_PERSON_PREFIX_BACK = re.compile(r"\s+\.?(?:" + "|".join(w[::-1] for w in PERSON_WORDS) + r")\b")  # \b(?:Abu|...)\.?\s+$
+_OFFICIAL_BACK = re.compile(r"\s+laiciffo\b")  # \bofficial\s+$
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][\w'’-]*)")  # matched at a name's end
 _LINKS = frozenset(ARTICLES) | {"of", "de", "la", "le", "du", "del", "the", "upon", "on", "ez", "es", "ed", "bin"}
 
 
-_ACRONYM_BEFORE = re.compile(r"\b[A-Z]{3,5}[ \t]+$")
+def _backwards(text: str, start: int) -> str:
+    """The ``BEFORE`` characters before ``start``, last first (one slice, stepping back)."""
+    if start > BEFORE:
+        return text[start - 1:start - BEFORE - 1:-1]
+    return text[start - 1::-1] if start else ""
+
+
 OFFICES = frozenset("gov sen rep mla mpp mp mayor governor senator premier minister councillor sheriff".split())
 TITLES = frozenset("mr mrs ms dr st gen col lt maj capt sgt gov sen rep prof rev fr cpl pte adm".split())
 _NO_WORLD = WorldNames()
 BARE_POPULATION = 100_000  # a town name with no "in"/"at" before it must be this big to count
 WORDLIKE_POPULATION = 1_000_000  # a name that is also a dictionary word must be this big (regions count so)
-_MID_SENTENCE = re.compile(r"(?:\b[a-z][\w'’-]*|[0-9,;:])[ \t]*\n?[ \t]*$")  # after a lowercase word or a comma
 # Words that name regions somewhere ("Central", "Western", "Red Sea") but are adjectives first.
 PLAIN_WORDS = frozenset("""
 north south east west northern southern eastern western central north-west north-east south-west south-east
@@ -297,13 +339,20 @@ city state province county district region town old house
 """.split())
 
 
-# Compiled once: these run for every name found (``re.sub`` with a string looks the pattern up each time).
-_POSSESSIVE_END = re.compile(r"['’]s?$")
 _TOKEN = re.compile(r"[\w'’]+")
+_POSSESSIVES = ("'s", "’s")
+_APOSTROPHES = ("'", "’")
+
+
+def _without_possessive(word: str) -> str:
+    """``word`` less a final "'s" or apostrophe (``re.sub(r"['’]s?$", "", word)`` for a word with no newline)."""
+    if word.endswith(_POSSESSIVES):
+        return word[:-2]
+    return word[:-1] if word.endswith(_APOSTROPHES) else word
 
 
 def _is_word(token: str, words: frozenset[str]) -> bool:
-    t = _POSSESSIVE_END.sub("", token.lower().strip("."))  # "Sheriff's" is the word "sheriff"
+    t = _without_possessive(token.lower().strip("."))  # "Sheriff's" is the word "sheriff"
     return t in words or (t.endswith("s") and t[:-1] in words)
 
 
@@ -313,33 +362,38 @@ def _world_name(text: str, start: int, end: int, size: int, located: bool = Fals
     ``size`` is the largest population the name stands for; countries and regions count as very large.
     ``located`` says the text places it itself ("RUSSELLVILLE, Ark."): a cue as good as "in".
     """
-    span = text[start:end]
-    tokens = _TOKEN.findall(span)
+    tokens = _TOKEN.findall(text, start, end)
     if not tokens or any(not t[0].isupper() and t.lower() not in _LINKS for t in tokens):
         return False  # "new york", "turkey" in lower case: words
     if any(t.lower() in ORG_HEADS for t in tokens):
         return False  # "The Centre for Research ...", "University": the head of an organisation's name
     words = common_words()
-    before, after = text[max(0, start - 40):start], text[end:end + 40]
-    for m, offices in ((_PREV_WORD.search(before), ()), (_NEXT_WORD.match(after), OFFICES)):
+    back = _backwards(text, start)
+    prev = _PREV_WORD_BACK.match(back)
+    for word, offices in ((prev.group(1)[::-1] if prev else None, ()), (_next_word(text, end), OFFICES)):
         # "Paris Hilton", "Donald Jordan": glued to another capitalised name, this is a person or a title.
         # A sentence's last word ("... in Walthamstow. Edmonton residents") is not glued to the next one.
         # Nor is a day or month ("Toronto Saturday night"), nor an office after the place ("New York Gov.").
-        if m and m.group(1)[0].isupper() and not _is_word(m.group(1), words) and m.group(1).lower() not in _LINKS \
-                and not (m.group(1).endswith(".") and m.group(1)[:-1].lower() not in TITLES) \
-                and m.group(1).lower() not in NOT_NAMES and m.group(1).lower() not in offices:
+        if word and word[0].isupper() and not _is_word(word, words) and word.lower() not in _LINKS \
+                and not (word.endswith(".") and word[:-1].lower() not in TITLES) \
+                and word.lower() not in NOT_NAMES and word.lower() not in offices:
             return False
-    cue = located or _CUE.search(before) is not None
     names = [t for t in tokens if t.lower() not in _LINKS]
     if all(_is_word(t, words) for t in names) and size < AREA:
         # "Nice", "Reading", "White House": words, unless right after "in"/"at" ("in the West" stays a word),
         # or a region or great city capitalised in mid-sentence ("Wisconsin, Michigan and ...": web2 lists
         # "michigan" as a card game), where the capital letter is the writer saying "name".
-        if _LOCATIVE_CUE.search(before):
+        if _LOCATIVE_CUE_BACK.match(back):
             return True
-        return (size >= WORDLIKE_POPULATION and _MID_SENTENCE.search(before) is not None
+        return (size >= WORDLIKE_POPULATION and _MID_SENTENCE_BACK.match(back) is not None
                 and not all(t.lower() in PLAIN_WORDS for t in names))
-    return cue or size >= BARE_POPULATION
+    return located or _CUE_BACK.match(back) is not None or size >= BARE_POPULATION
+
+
+def _next_word(text: str, end: int) -> str | None:
+    """The word right after a name, past spaces and tabs."""
+    m = _NEXT_WORD.match(text, end, end + BEFORE)
+    return m.group(1) if m else None
 
 
 def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None = None) -> list[Candidate]:
@@ -358,23 +412,25 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
             if span[0].isupper():
                 found.append(Candidate(start, end, span, key, False, "country", DEMONYM))
             continue
-        if source == "world" and _ACRONYM_BEFORE.search(text, max(0, start - 12), start) and key not in NOT_NAMES:
-            # "CBC Toronto", "WKYT Lexington": a broadcaster or agency named after its place
-            found.append(Candidate(start, end, span, key, False, None, "organisation name"))
-            continue
-        if source == "world" and (key in NOT_NAMES or not _world_name(text, start, end, world[key], end in located)):
-            continue
+        if source == "world":
+            if key in NOT_NAMES:
+                continue
+            if _after_call_letters(text, start):
+                # "CBC Toronto", "WKYT Lexington": a broadcaster or agency named after its place
+                found.append(Candidate(start, end, span, key, False, None, "organisation name"))
+                continue
+            if not _world_name(text, start, end, world[key], end in located):
+                continue
         found.append(Candidate(start, end, span, key, source == "curated"))
     for m in abbreviated:
         group = "name" if "name" in m.re.groupindex else "dotted"
         start, end = m.span(group)
         found.append(Candidate(start, end, m.group(group), world.abbreviations[m.group(group)], False, "region"))
-    for trigger, pattern, how in LOCATIVE:
-        for m in how(trigger, pattern, text) if how else pattern.finditer(text):
+    for (_, pattern, how), spans in zip(LOCATIVE, _word_spans(text), strict=True):
+        for m in how(spans, pattern, text):
             start, end = m.span("name")
-            name = text[start:end]
-            name, end = _trim_name(name, start)
-            if not name or name.lower() in NOT_NAMES or name.split()[0].lower() in NOT_NAMES:
+            name, end = _trim_name(text[start:end], start)
+            if not name or name.lower() in NOT_NAMES or name.split(None, 1)[0].lower() in NOT_NAMES:
                 continue
             kind = m.groupdict().get("kind")
             found.append(Candidate(start, end, name, "", False, kind.lower() if kind else None))
@@ -382,10 +438,19 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
     return [_classify(c, text) for c in chosen]
 
 
+def _after_call_letters(text: str, start: int) -> bool:
+    """Whether three to five capitals and spaces come right before ``start`` (within ``ACRONYM_REACH``)."""
+    m = _ACRONYM_BACK.match(_backwards(text, start))
+    return m is not None and m.end() <= ACRONYM_REACH
+
+
 def _trim_name(name: str, start: int) -> tuple[str, int]:
     """Drop a trailing possessive or punctuation from a pattern-found name."""
-    name = _POSSESSIVE_END.sub("", name).rstrip("-'’ ")
+    name = _without_possessive(name).rstrip("-'’ ")
     return name, start + len(name)
+
+
+_START = attrgetter("start")
 
 
 def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
@@ -402,13 +467,17 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
             out.append(c)
         return out
 
-    world = sorted((c for c in cands if not c.curated and c.key), key=lambda c: c.start)
+    world = sorted((c for c in cands if not c.curated and c.key), key=_START)
     starts = [w.start for w in world]
+    reach = list(itertools.accumulate((w.end for w in world), max))  # the furthest end of the names so far
     longest = max((w.end - w.start for w in world), default=0)
 
     def inside_world_name(c: Candidate) -> bool:
         """A longer GeoNames name around a curated one is the name meant: "North America", not "America"."""
-        near = world[bisect_left(starts, c.start - longest):bisect_right(starts, c.start)]
+        i = bisect_right(starts, c.start)
+        if not i or reach[i - 1] < c.end:
+            return False  # no name that starts at or before this one reaches its end (nearly every name)
+        near = world[bisect_left(starts, c.start - longest):i]
         return any(w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in near)
 
     curated = pick([c for c in cands if c.curated and not inside_world_name(c)], [])
@@ -418,17 +487,16 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
     named = [Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
              if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
     found = pick([c for c in cands if not c.key], named)
-    return sorted(named + found, key=lambda c: c.start)
+    return sorted(named + found, key=_START)
 
 
 # "US", "U.S.", "UK": places only after a locative word ("in the US"); otherwise adjectives ("US forces").
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z]{2,3}")
-_LOCATIVE_BEFORE = re.compile(r"\b(?:in|to|from|into|across|inside|within|throughout|at|visit(?:ed)?)\s+(?:the\s+)?$", re.I)
+# \b(?:in|to|from|into|across|inside|within|throughout|at|visit(?:ed)?)\s+(?:the\s+)?$
+_LOCATIVE_BEFORE_BACK = re.compile(r"(?:\s+eht)?\s+(?:ni|ot|morf|otni|ssorca|edisni|nihtiw|tuohguorht|ta|(?:de)?tisiv)\b",
+                                   re.I)
 _WORD = re.compile(r"[\w'’.-]+")
-
-
 _LOWER_NEXT = re.compile(r"\s+[a-z]+")
-_OFFICIAL_BEFORE = re.compile(r"\bofficial\s+$")
 _KIND_AFTER = re.compile(r"\s+(" + "|".join(KIND_WORDS) + r")\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s?\b")
 
@@ -438,36 +506,46 @@ def _classify(c: Candidate, text: str) -> Candidate:
     if c.nonplace:
         return c
     after = text[c.end:c.end + 80]
-    before = text[max(0, c.start - 40):c.start]
+    back = _backwards(text, c.start)
     reason = None
     if ADJECTIVE_SUFFIX.match(after):
         reason = "adjective (e.g. US-led)"
-    elif before.rstrip().endswith(_PERSON_ENDS) and PERSON_PREFIX.search(before):
+    elif _PERSON_PREFIX_BACK.match(back):
         reason = "part of a person's name"
-    else:
-        # Following capitalised words ending in an organisation head: "Syria Media Center".
-        words = _WORD.findall(after[:60]) if after[:1] == " " else []
-        for w in words[:4]:
-            if not w[:1].isupper():
-                break
-            if w.lower().strip(".") in ORG_HEADS:
-                reason = "organisation name"
-                break
-        if reason is None and _LOWER_NEXT.match(after) and not _LOCATIVE_BEFORE.search(before):
-            verb = after.split()[0].lower().strip(",.;:")
-            if verb in SPEECH_VERBS:
-                reason = "metonymy (the government speaking)"
-        if reason is None and before.rstrip().endswith("official") and _OFFICIAL_BEFORE.search(before):
-            reason = "metonymy (official X)"
-    if c.kind_hint is None:
+    elif after[:1] == " " and _heads_organisation(text, c.end):
+        reason = "organisation name"
+    elif _LOWER_NEXT.match(after) and after.split(None, 1)[0].lower().strip(",.;:") in SPEECH_VERBS \
+            and not _LOCATIVE_BEFORE_BACK.match(back):
+        reason = "metonymy (the government speaking)"
+    elif _OFFICIAL_BACK.match(back):
+        reason = "metonymy (official X)"
+    kind = c.kind_hint
+    if kind is None:
         m = _KIND_AFTER.match(after)
         if m:
-            c = Candidate(c.start, c.end, c.text, c.key, c.curated, m.group(1).lower())
-    possessive = _POSSESSIVE.match(after) is not None
+            kind = m.group(1).lower()
     # (A state's newswire abbreviation, "Surrey, B.C.", is looked up by its full name and is no adjective.)
     if reason is None and _ABBREVIATION.fullmatch(c.text) and fold(c.text) == c.key \
-            and (possessive or not _LOCATIVE_BEFORE.search(before)):
+            and (_POSSESSIVE.match(after) or not _LOCATIVE_BEFORE_BACK.match(back)):
         reason = "abbreviation used as an adjective (e.g. US officials)"
-    if reason:
-        return Candidate(c.start, c.end, c.text, c.key, c.curated, c.kind_hint, reason)
+    if reason or kind != c.kind_hint:
+        return Candidate(c.start, c.end, c.text, c.key, c.curated, kind, reason)
     return c
+
+
+def _heads_organisation(text: str, end: int) -> bool:
+    """Whether capitalised words after a name end in an organisation's head: "Syria Media Center".
+
+    Called where a space follows the name; a lowercase word right after it ("Aleppo on Monday") answers no
+    before the words are searched for.
+    """
+    first = text[end + 1:end + 2]
+    if first and (first.isalnum() or first in "_'’.-") and not first.isupper():  # a _WORD character
+        return False
+    for m in itertools.islice(_WORD.finditer(text, end, end + 60), 4):
+        w = m.group()
+        if not w[:1].isupper():
+            return False
+        if w.lower().strip(".") in ORG_HEADS:
+            return True
+    return False

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from geopy.geocoders.base import Geocoder
 
 from geomap.geo import haversine_km
+from geomap.geocoders.base import OfflineGeocoder
 from geomap.model import Mention, Place
 from geomap.recognize import Candidate
 from geomap.regions import region_index
@@ -47,55 +49,65 @@ def with_region(place: Place) -> Place:
     return replace(place, region=place.region or found.name, country=place.country or found.country)
 
 
-def _places(geocoder: Geocoder | None, query: str) -> list[Place]:
+def _places(geocoder: Geocoder | None, query: str) -> Sequence[Place]:
+    """A geocoder's places for a name, best first (an offline one's remembered answer itself: do not change it)."""
     if geocoder is None:
-        return []
+        return ()
+    if isinstance(geocoder, OfflineGeocoder):
+        return geocoder.places(query)
     found = geocoder.geocode(query, exactly_one=False) or []
     return [loc.raw["place"] for loc in found]
 
 
-def _fallback_places(fallback: Geocoder | None, query: str) -> list[Place]:
+def _fallback_places(fallback: Geocoder | None, query: str) -> Sequence[Place]:
     """The fallback's places for a name, and for the name without its Arabic article: GeoNames spells the
     village near Hawija "Ar Riyāḑ" and files "Al Riyadh" under the Saudi capital alone."""
     places = _places(fallback, query)
     first, _, rest = fold(query).partition(" ")
     if first in ARTICLES and rest:
         seen = {p.id for p in places}
-        places += [p for p in _places(fallback, rest) if p.id not in seen]
+        places = [*places, *(p for p in _places(fallback, rest) if p.id not in seen)]
     return places
 
 
 @dataclass
 class Context:
-    """Where an article is, as far as its surer names tell: countries, admin-1 regions, points."""
+    """Where an article is, as far as its surer names tell: countries, admin-1 regions, points.
 
-    countries: Counter = field(default_factory=Counter)
-    regions: Counter = field(default_factory=Counter)  # (country, region name)
+    The votes are plain dicts that hold no zero count: the resolver copies them for every name in every round
+    (``without``), and a dict copies faster than a ``Counter``.
+    """
+
+    countries: dict[str, int] = field(default_factory=dict)
+    regions: dict[tuple[str | None, str], int] = field(default_factory=dict)  # (country, region name)
     points: list[Place] = field(default_factory=list)
 
     @classmethod
     def of(cls, places: list[Place]) -> Context:
         """Each distinct place votes once, however often the article names it."""
-        ctx = cls()
+        countries: dict[str, int] = {}
+        regions: dict[tuple[str | None, str], int] = {}
+        points = []
         for p in {p.id: p for p in places}.values():
             if p.country:
-                ctx.countries[p.country] += 1
+                countries[p.country] = countries.get(p.country, 0) + 1
             if p.region:
                 # A region named as such says more than the region a town happens to lie in.
-                ctx.regions[(p.country, p.region)] += 2 if p.kind == "region" else 1
+                regions[(p.country, p.region)] = regions.get((p.country, p.region), 0) + (2 if p.kind == "region" else 1)
             if p.kind not in BROAD:
-                ctx.points.append(p)
-        return ctx
+                points.append(p)
+        return cls(countries, regions, points)
 
     def nearest_km(self, place: Place) -> float:
         """How far a place is from the nearest of the article's located places (infinite with none)."""
-        return min((haversine_km((place.lat, place.lon), (q.lat, q.lon)) for q in self.points), default=math.inf)
+        lat, lon = place.lat, place.lon
+        return min((_km(lat, lon, q.lat, q.lon) for q in self.points), default=math.inf)
 
     def without(self, place: Place | None) -> Context:
         """This context less one place's own contribution (a name must not vote for itself).
 
-        Asked for every name in every round: the one or two counts ``of`` gave the place are taken off a copy
-        (what ``self.countries - Context.of([place]).countries`` gives, without building the second context).
+        Asked for every name in every round: the one or two votes ``of`` gave the place are taken off a copy
+        (what the context of the other places gives, without building it).
         """
         if place is None:
             return self
@@ -105,7 +117,7 @@ class Context:
         return Context(countries, regions, [p for p in self.points if p.id != place.id])
 
 
-def _less(counts: Counter, key: object, n: int) -> Counter:
+def _less(counts: dict, key: object, n: int) -> dict:
     """``counts`` with ``n`` taken off ``key``, dropped at zero; ``counts`` itself when it lacks the key (a context
     is only read once made)."""
     if key not in counts:
@@ -118,6 +130,13 @@ def _less(counts: Counter, key: object, n: int) -> Counter:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``haversine_km``, remembered: an article weighs its names against the same places round after round,
+    and a corpus names the same places again and again (keyed by the numbers: a ``Place`` hashes slowly)."""
+    return haversine_km((lat1, lon1), (lat2, lon2))
+
+
 def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder | None, text: str = "") -> list[Mention]:
     """Mentions in text order; names that are not place claims keep ``place=None``, a reason and what they name.
 
@@ -127,17 +146,21 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
     mentions: list[Mention | None] = [None] * len(candidates)
     sure: list[Place] = []
     # Pass 1: unambiguous curated names, which also tell us where the article is.
-    ambiguous: list[tuple[int, list[Place]]] = []
+    ambiguous: list[tuple[int, Sequence[Place]]] = []
+    looked_up: dict[str, tuple[Sequence[Place], Place | None]] = {}  # by name, with the one place: most names recur
     for i, c in enumerate(candidates):
         if c.nonplace or not c.curated:
             continue
-        places = _places(curated, c.key)
-        if len(places) == 1:
-            place = with_region(places[0])
+        if c.key not in looked_up:
+            places = _places(curated, c.key)
+            looked_up[c.key] = places, with_region(places[0]) if len(places) == 1 else None
+        places, place = looked_up[c.key]
+        if place is not None:
             sure.append(place)
             mentions[i] = Mention(c.start, c.end, c.text, place, 0.95, "gazetteer")
         elif places:
             ambiguous.append((i, places))
+    sure = list({p.id: p for p in sure}.values())  # what ``Context.of`` keeps, once rather than every round
     context = Context.of(sure)
     # Curated names shared by places in several countries: the article's countries decide.
     for i, places in ambiguous:
@@ -159,40 +182,42 @@ def resolve(candidates: list[Candidate], curated: Geocoder, fallback: Geocoder |
         first = (_places(curated, query) if is_curated or candidates[members[0]].nonplace else [])
         found[members[0]] = first or _fallback_places(fallback, query)
     appositions = _appositions(candidates, text) if text else {}
+    # What each group is chosen by, the same in every round: its first member, the candidate it is weighed
+    # as, whether it needs support (a name from the GeoNames list was already judged a name where it stands;
+    # a pattern-found one needs support) and the names written right after its members.
+    choices = [(members[0], next((candidates[i] for i in members if candidates[i].key), candidates[members[0]]),
+                all(not candidates[i].key and not candidates[i].nonplace for i in members),
+                [appositions[i] for i in members if i in appositions]) for members in groups.values()]
     picks: dict[int, tuple[Place | None, float]] = {}  # by the group's first member
     for _round in range(MAX_ROUNDS):  # until the picks agree with the context they make
-        before = dict(picks)
-        everything = Context.of(sure + [p for p, _ in picks.values() if p is not None])
-        for members in groups.values():
-            first = members[0]
-            c = next((candidates[i] for i in members if candidates[i].key), candidates[first])
+        made_of = [p for p, _ in picks.values()]
+        everything = Context.of(sure + [p for p in made_of if p is not None])
+        for first, c, support, saids in choices:
             ctx = everything.without(picks.get(first, (None, 0.0))[0])
             after = None
-            for said in (appositions[i] for i in members if i in appositions):
+            for said in saids:
                 after = mentions[said].place if mentions[said] is not None else picks.get(said, (None, 0.0))[0]
                 if after is not None:
                     break
-            # A name from the GeoNames list was already judged a name where it stands; a pattern-found one
-            # needs support.
-            support = all(not candidates[i].key and not candidates[i].nonplace for i in members)
             picks[first] = _choose(c, found[first], ctx, require_support=support, said=after)
-        if picks == before:
+        # The very places the context was made of: every name would be weighed as in this round again, with
+        # the same answer, so that round (where a comparison of the picks would stop) is not run.
+        if len(made_of) == len(picks) and all(p is q for p, (q, _) in zip(made_of, picks.values(), strict=False)):
             break
     for members in groups.values():
-        for i in members[1:]:
-            picks[i] = picks[members[0]]
-    for i in range(len(candidates)):
-        c = candidates[i]
-        place, score = picks.get(i, (None, 0.0))
-        if c.nonplace:
-            mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, c.nonplace,
-                                  with_region(place) if place is not None else None)
-        elif mentions[i] is not None:
-            continue
-        elif place is None:
-            mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, "unresolved")
-        else:
-            mentions[i] = Mention(c.start, c.end, c.text, with_region(place), score, "geonames")
+        place, score = picks[members[0]]
+        named = with_region(place) if place is not None else None
+        for i in members:
+            c = candidates[i]
+            if c.nonplace:
+                mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, c.nonplace, named)
+            elif named is None:
+                mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, "unresolved")
+            else:
+                mentions[i] = Mention(c.start, c.end, c.text, named, score, "geonames")
+    for i, c in enumerate(candidates):
+        if mentions[i] is None:  # a person's name ("Abu Mosul"), which names no place
+            mentions[i] = Mention(c.start, c.end, c.text, None, 0.0, c.nonplace)
     _revisit_curated(candidates, mentions, fallback)
     return [m for m in mentions if m is not None]
 
@@ -218,35 +243,43 @@ def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None]
     """
     if fallback is None:
         return
-    by_name: dict[str, Counter] = {}  # each name's mentions' countries
+    by_name: dict[str, dict[str, int]] = {}  # each name's mentions' countries
+    everywhere: dict[str, int] = {}
     for c, o in zip(candidates, mentions, strict=True):
         if o is not None and o.place is not None and o.place.country:
-            by_name.setdefault(c.key, Counter())[o.place.country] += 1
-    everywhere = sum(by_name.values(), Counter())
-    others_of: dict[str, Counter] = {}  # the countries of the article's other names, by name: most names recur
-    whole, times = _located(mentions)
+            own, country = by_name.setdefault(c.key, {}), o.place.country
+            own[country] = own.get(country, 0) + 1
+            everywhere[country] = everywhere.get(country, 0) + 1
+    others_of: dict[str, dict[str, int]] = {}  # the countries of the article's other names, by name: most names recur
+    located: tuple[Context, Counter] | None = None  # made when first needed, and again after a change
     for i, c in enumerate(candidates):
         m = mentions[i]
         if not c.curated or m is None or m.place is None or m.place.kind in ("country", "region"):
             continue
         if c.key not in others_of:
-            others_of[c.key] = everywhere - by_name.get(c.key, Counter())
+            own = by_name.get(c.key, {})
+            others_of[c.key] = {cc: n - own.get(cc, 0) for cc, n in everywhere.items() if n > own.get(cc, 0)}
         others = others_of[c.key]
-        if not others or others[m.place.country]:
+        if not others or m.place.country in others:
             continue
         # Only a namesake big enough to be meant by the bare name, or one the article places itself (its
         # region named, or near another of its places): "Paris" in a story set in Russia is still Paris.
         # (The other mentions' context: the whole one, less this place unless another mention names it too.)
+        towns = [p for p in _places(fallback, c.key) if p.country and p.country != m.place.country
+                 and p.country in others and p.kind == "town"]
+        if not towns:
+            continue
+        if located is None:
+            located = _located(mentions)
+        whole, times = located
         context = whole if times[m.place.id] > 1 else whole.without(m.place)
-        namesakes = [p for p in _places(fallback, c.key) if p.country and p.country != m.place.country
-                     and others[p.country] and p.kind == "town" and (
-                         p.population >= NAMESAKE_POPULATION or (p.country, p.region) in context.regions
-                         or context.nearest_km(p) < NEAR_KM)]
+        namesakes = [p for p in towns if p.population >= NAMESAKE_POPULATION or (p.country, p.region) in context.regions
+                     or context.nearest_km(p) < NEAR_KM]
         if namesakes:
             place, score = _choose(c, namesakes, Context(countries=others), require_support=False)
             if place is not None:
                 mentions[i] = Mention(c.start, c.end, c.text, with_region(place), score, "geonames")
-                whole, times = _located(mentions)
+                located = None
 
 
 def _located(mentions: list[Mention | None]) -> tuple[Context, Counter]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
+from collections.abc import Sequence
 from functools import lru_cache
 
 _APOSTROPHES = set("'’‘`ʿʾ′´ʼ")
@@ -42,20 +44,23 @@ def _fold(text: str) -> str:
     return _SPACE_RUN.sub(" ", _translate(*registered)).strip()
 
 
-def fold_with_map(text: str) -> tuple[str, list[int]]:
+def fold_with_map(text: str) -> tuple[str, Sequence[int]]:
     """The folded text and, for each folded character, the index of the original one.
 
     A possessive "'s" becomes a word boundary, so "Iraq's" still ends the name "Iraq".
     Every article goes through here, so the common case (each character folds to at most one) runs as a byte
-    table, ``str.replace`` of the few non-ASCII characters and ``str.find``; a text with an expanding character
-    ("ß" -> "ss") takes the per-character path, which defines the result.
+    table, ``str.replace`` of the few non-ASCII characters and ``str.find``, and the offsets as an array copied a
+    run at a time; a text with an expanding character ("ß" -> "ss") takes the per-character path, which defines
+    the result.
     """
     registered = _register(text)
     if registered is None:
         return _fold_with_map_chars(text)
     marked, chars = registered
     flat = _translate(marked, chars)
-    index = range(len(marked)) if len(flat) == len(marked) else _without(range(len(marked)), _gone(marked, chars))
+    index = _identity(len(marked))
+    if len(flat) != len(marked):
+        index = _without(index, _gone(marked, chars))
     doubled = _doubled_spaces(flat)  # most texts: a few, where a paragraph break or a dash left two spaces
     return _SPACE_RUN.sub(" ", flat) if doubled else flat, _without(index, doubled)
 
@@ -88,9 +93,21 @@ def _doubled_spaces(flat: str) -> list[int]:
     return out
 
 
-def _without(items: range | list[int], dropped: list[int]) -> list[int]:
+def _identity(n: int) -> array:
+    """0, 1, ..., n - 1, sliced from an array made once: a list of offsets would make an int object per character
+    of every article, where an array slice is one copy."""
+    global _IDENTITY
+    if len(_IDENTITY) < n:
+        _IDENTITY = array("q", range(max(n, 2 * len(_IDENTITY))))
+    return _IDENTITY[:n]
+
+
+_IDENTITY = array("q")
+
+
+def _without(items: array, dropped: list[int]) -> array:
     """``items`` less those at the ``dropped`` positions (sorted), taken a run at a time."""
-    out: list[int] = []
+    out = array("q")
     start = 0
     for d in dropped:
         out += items[start:d]

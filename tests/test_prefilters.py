@@ -15,7 +15,7 @@ import string
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geomap import claims, dates, lexicon, recognize, sentences
+from geomap import claims, dates, lexicon, local, recognize, sentences
 from geomap.lexicon import case_fold, load_lexicon
 
 TERMS = [t for name, section in (("events.yaml", "events"), ("actors.yaml", "actors"))
@@ -232,28 +232,128 @@ def test_word_matcher_keeps_the_last_value_of_a_name_and_finds_no_empty_name():
 
 name_texts = st.lists(st.sampled_from(["Deir", "ez-Zor", "al-Anbar", "Anbar's", "x", "Idlib", " ", "  ", "\n", ", ", ". ",
                                        "(", "(Idlib ", ".Deir ", "province", "Province", "governorate", "district",
-                                       "districts", "of", "-", "town", "xtown", "city of", "region  of\n"]),
+                                       "districts", "of", "-", "_", "'", "é", "\u0301", "\u00a0", "\udc80", "town",
+                                       "xtown", "city of", "region  of\n", *recognize.LOCATIVE_CUES, "In", "INTO",
+                                       "towardsx"]),
                       max_size=16).map("".join)
+# The "in / near / from X" pattern as it was written before its words were listed.
+_CUES_WRITTEN = re.compile(r"\b(?:in|near|from|towards?|outside|around|into|across|at|reached|entered|captured|"
+                           r"seized|took|recaptured|liberated|besieged|surrounded|shelled|attacked|bombed)\s+"
+                           r"(?P<name>" + recognize._NAME + ")")
 
 
 @SETTINGS
 @given(name_texts)
-def test_locative_patterns_near_their_triggers_are_the_plain_scan(text):
-    """"X province", "the town of X" are searched for only near each trigger: the same matches as the scan."""
-    for trigger, pattern, how in recognize.LOCATIVE:
-        if how:
-            assert [m.regs for m in how(trigger, pattern, text)] == [m.regs for m in pattern.finditer(text)], text
+def test_locative_patterns_tried_where_their_words_stand_are_the_plain_scan(text):
+    """Each locative pattern is tried only where one of its words stands: the same matches as its scan."""
+    for (_, pattern, how), spans in zip(recognize.LOCATIVE, recognize._word_spans(text), strict=True):
+        assert [m.regs for m in how(spans, pattern, text)] == [m.regs for m in pattern.finditer(text)], text
+    assert [m.regs for m in recognize.LOCATIVE[2][1].finditer(text)] == [m.regs for m in _CUES_WRITTEN.finditer(text)]
 
 
-before_texts = st.lists(st.sampled_from([*recognize.PERSON_WORDS, "official", "Officials", "x", ".", " ", "\n", "\t",
-                                         "\x1c", "\x85", "\u2009", "\u00a0", "-", "'"]), max_size=8).map("".join)
+# Each pattern read on the reversed text before a name, and the forward search it stands for.
+MIRRORED = [(recognize._PREV_WORD_BACK, re.compile(r"([A-Za-z][\w'’.-]*)[ \t]+$")),
+            (recognize._LOCATIVE_CUE_BACK, re.compile(r"\b(?:in|at|near|from|to|outside|via|(?:north|south|east|west)"
+                                                      r"(?:-?(?:east|west))?\s+of)\s+$", re.I)),
+            (recognize._CUE_BACK, re.compile(r"\b(?:in|at|near|from|to|towards?|outside|around|into|across|of|via)\s+"
+                                             r"(?:the\s+)?$", re.I)),
+            (recognize._MID_SENTENCE_BACK, re.compile(r"(?:\b[a-z][\w'’-]*|[0-9,;:])[ \t]*\n?[ \t]*$")),
+            (recognize._PERSON_PREFIX_BACK, re.compile(r"(?:\b(?:" + "|".join(recognize.PERSON_WORDS) + r")\.?\s+)$")),
+            (recognize._OFFICIAL_BACK, re.compile(r"\bofficial\s+$")),
+            (recognize._LOCATIVE_BEFORE_BACK, re.compile(r"\b(?:in|to|from|into|across|inside|within|throughout|at|"
+                                                         r"visit(?:ed)?)\s+(?:the\s+)?$", re.I))]
+_ACRONYM_BEFORE = re.compile(r"\b[A-Z]{3,5}[ \t]+$")
+MIRROR_WORDS = sorted({w for _, forward in MIRRORED  # the words in them, not escapes
+                        for w in re.findall(r"[a-z]{2,}", re.sub(r"\\.", " ", forward.pattern))})
+before_texts = st.lists(st.tuples(st.one_of(st.sampled_from([*MIRROR_WORDS, *recognize.PERSON_WORDS, "the", "The", "x",
+                                                                "X", "WKYT", "CBC", "ABCDEF", "Mr.", "7", ",", ";", ".",
+                                                                "-", "'", "’", "'s", "_", "é", "\u0301"]).flatmap(variant),
+                                           st.text(max_size=2)),
+                                 st.sampled_from([" ", "", "  ", "\n", "\t", " \n", "\x1c", "\x85", "\u2009", "\u00a0"])),
+                       max_size=12).map(lambda parts: "".join(p + sep for p, sep in parts))
 
 
 @SETTINGS
 @given(before_texts)
-def test_name_prefix_tests_hold_wherever_the_patterns_match(before):
-    """_classify searches for a person's title or "official" before a name only where the stripped text ends so."""
-    if recognize.PERSON_PREFIX.search(before):
-        assert before.rstrip().endswith(recognize._PERSON_ENDS), before
-    if recognize._OFFICIAL_BEFORE.search(before):
-        assert before.rstrip().endswith("official"), before
+def test_patterns_read_backwards_match_as_the_forward_searches(text):
+    """What precedes a name is matched reversed: the same answer (and word) as searching the window forwards."""
+    for start in range(len(text) + 1):
+        before = text[max(0, start - recognize.BEFORE):start]
+        assert recognize._backwards(text, start) == before[::-1]
+        for back, forward in MIRRORED:
+            found, mirrored = forward.search(before), back.match(before[::-1])
+            assert (found is None) == (mirrored is None), (before, forward.pattern)
+            if found and found.groups():
+                assert found.group(1) == mirrored.group(1)[::-1], (before, forward.pattern)
+        expected = _ACRONYM_BEFORE.search(text, max(0, start - recognize.ACRONYM_REACH), start) is not None
+        assert recognize._after_call_letters(text, start) == expected, (text, start)
+        word = before.rstrip("\n")  # (a final newline, which "$" would match before, never ends a name)
+        assert recognize._without_possessive(word) == re.sub(r"['’]s?$", "", word)
+
+
+capitalised_texts = st.lists(st.sampled_from(["Mount", "Sheridan", "Bentley", "Park", "O'Neill", "Dar-es", "x", "A", "AB",
+                                              "_", "9", "é", "É", "\u0301", "'", "’", "-", " ", "  ", "\t", "\n", "."]),
+                             max_size=12).map("".join)
+
+
+@SETTINGS
+@given(capitalised_texts)
+def test_capitalised_names_start_at_a_boundary_as_with_a_leading_word_boundary(text):
+    """local._CAPITALISED checks its first "\\b" after the capital: the same matches as the pattern written with it."""
+    word = r"[a-z]+(?:['’-][A-Za-z]+)?"
+    plain = re.compile(r"\b[A-Z]" + word + r"(?:[ \t]+[A-Z]" + word + r"){0,2}\b")
+    assert [m.span() for m in local._CAPITALISED.finditer(text)] == [m.span() for m in plain.finditer(text)], text
+
+
+def plain_leftmost_longest(cands: list[recognize.Candidate]) -> list[recognize.Candidate]:
+    """The reference: ``_leftmost_longest`` testing every GeoNames name before each curated one for containing it."""
+    from bisect import bisect_right
+
+    def pick(group, taken):
+        out, spans = [], sorted((t.start, t.end) for t in taken)
+        ends = [e for _, e in spans]
+        for c in sorted(group, key=lambda c: (c.start, -(c.end - c.start))):
+            i = bisect_right(ends, c.start)
+            if not (i < len(spans) and spans[i][0] < c.end or (out and c.start < out[-1].end)):
+                out.append(c)
+        return out
+
+    world = sorted((c for c in cands if not c.curated and c.key), key=lambda c: c.start)
+    curated = pick([c for c in cands if c.curated and not any(
+        w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in world)], [])
+    named = curated + pick(world, curated)
+    hints = {(c.start, c.end): c.kind_hint for c in cands if not c.key and c.kind_hint}
+    named = [recognize.Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
+             if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
+    return sorted(named + pick([c for c in cands if not c.key], named), key=lambda c: c.start)
+
+
+candidates_ = st.lists(st.builds(lambda start, length, curated, key, hint, nonplace: recognize.Candidate(
+    start, start + length, "x" * length, key, curated and bool(key), hint, nonplace),
+    st.integers(0, 30), st.integers(1, 8), st.booleans(), st.sampled_from(["", "k"]),
+    st.sampled_from([None, "town"]), st.sampled_from([None, "demonym"])), max_size=12)
+
+
+@SETTINGS
+@given(candidates_)
+def test_leftmost_longest_looks_for_a_name_around_a_curated_one_only_where_one_reaches(cands):
+    assert recognize._leftmost_longest(cands) == plain_leftmost_longest(cands)
+
+
+organisation_texts = st.lists(st.sampled_from(["Media", "Center", "Council", "council", "Syria", "on", "x", "X", "É", "é",
+                                               "_", "'", "’", ".", "-", "9", "(", " ", "  ", "\t", "\n"]),
+                              max_size=10).map(lambda parts: " " + "".join(parts))
+
+
+@SETTINGS
+@given(organisation_texts)
+def test_organisation_heads_are_read_as_the_words_after_a_name(after):
+    """_heads_organisation's test of the first character answers as reading the first four words does."""
+    plain = False
+    for w in re.findall(r"[\w'’.-]+", after[:60])[:4]:
+        if not w[:1].isupper():
+            break
+        if w.lower().strip(".") in recognize.ORG_HEADS:
+            plain = True
+            break
+    assert recognize._heads_organisation("Aleppo" + after, len("Aleppo")) == plain, after

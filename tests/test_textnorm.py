@@ -14,7 +14,8 @@ TRICKY = st.sampled_from(list("aAsSzZ09'’‘`ʿʾ´ -—_/\t\n.,éÉßﬁİ\u0
 @settings(max_examples=3000, deadline=None)
 @given(st.text(alphabet=TRICKY, max_size=40) | st.text(max_size=40))
 def test_fold_with_map_matches_the_per_character_definition(text):
-    assert fold_with_map(text) == _fold_with_map_chars(text)
+    folded, index = fold_with_map(text)
+    assert (folded, list(index)) == _fold_with_map_chars(text)
     assert fold(text) == _fold_with_map_chars(text)[0].strip()
 
 
@@ -28,4 +29,4 @@ def test_offsets_point_back_into_the_text():
 
 def test_an_expanding_character_keeps_every_offset():
     folded, index = fold_with_map("Straße 5")
-    assert folded == "strasse 5" and index == [0, 1, 2, 3, 4, 4, 5, 6, 7]
+    assert folded == "strasse 5" and list(index) == [0, 1, 2, 3, 4, 4, 5, 6, 7]

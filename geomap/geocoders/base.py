@@ -15,11 +15,25 @@ class OfflineGeocoder(Geocoder):
     """A geopy geocoder whose answers come from an in-memory index, never the network.
 
     Answers are remembered per folded query: a corpus names the same places again and again, and
-    building geopy ``Location`` objects is most of the cost of an answer.
+    building geopy ``Location`` objects is most of the cost of an answer. ``places`` answers with the places
+    themselves, for the resolver, which asks for each name of every article.
     """
 
     def _places(self, folded: str) -> list[Place]:
         raise NotImplementedError
+
+    def places(self, query: str) -> tuple[Place, ...]:
+        """The places ``geocode`` answers a query with, in its order, without geopy's ``Location``s."""
+        return self._answer(fold(query))
+
+    def _answer(self, folded: str) -> tuple[Place, ...]:
+        found = self.__dict__.setdefault("_found", {})
+        places = found.get(folded)
+        if places is None:
+            if len(found) >= ANSWERS_KEPT:
+                found.clear()
+            places = found[folded] = tuple(self._places(folded))
+        return places
 
     def geocode(self, query: str, *, exactly_one: bool = True, timeout: object = None) -> Location | list | None:
         folded = fold(query)
@@ -28,7 +42,7 @@ class OfflineGeocoder(Geocoder):
         if locations is None:
             if len(answers) >= ANSWERS_KEPT:
                 answers.clear()
-            locations = answers[folded] = tuple(to_location(p) for p in self._places(folded))
+            locations = answers[folded] = tuple(to_location(p) for p in self._answer(folded))
         if not locations:
             return None
         return locations[0] if exactly_one else list(locations)
