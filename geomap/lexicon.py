@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -20,7 +21,8 @@ class Lexicon:
     """Ordered (label, pattern) pairs; the first label whose pattern matches wins.
 
     ``anchors`` (one entry per label, from ``anchors_of``) lets ``all`` skip labels that cannot match:
-    a sentence is scanned once for every label's anchors, and only the labels found run their regex.
+    a sentence is scanned once for every label's anchors (``anchor_bits``), and only the labels found run their
+    regex.
     ``folded`` (one entry per label, from ``compile_folded``) finds in ``case_fold`` text, several times faster,
     every place where the label's pattern could match; None where a label has terms it cannot model.
     """
@@ -29,16 +31,20 @@ class Lexicon:
     anchors: tuple[frozenset[str] | None, ...] = field(default=(), compare=False)
     folded: tuple[re.Pattern | None, ...] = field(default=(), compare=False)
 
-    def all(self, text: str, folded: str | None = None) -> list[tuple[str, re.Match]]:
+    def all(self, text: str, folded: str | None = None, labels: int | None = None) -> list[tuple[str, re.Match]]:
         """Every match of every label, label by label in lexicon order, each label's in text order.
 
-        ``folded``: ``case_fold(text)``, if the caller has it. A label with a folded pattern tries its own
-        pattern only where that one matches, from left to right as ``finditer`` would: the same matches.
+        ``folded``: ``case_fold(text)``, if the caller has it. ``labels``: the bits (``anchor_bits``) of the
+        anchors ``folded`` holds, if the caller scanned for them with others in one pass; other bits are ignored.
+        A label with a folded pattern tries its own pattern only where that one matches, from left to right as
+        ``finditer`` would: the same matches.
         """
         folded = folded or case_fold(text)
+        if labels is None:
+            labels = scan_bits(self._automaton, folded) if self._automaton is not None else 0
         quick = self.folded if len(self.folded) == len(self.entries) else (None,) * len(self.entries)
         out = []
-        for n in self._candidates(text, folded):
+        for n in bits_of(labels & self._every | self._always):
             label, pattern = self.entries[n]
             if quick[n] is None:
                 out += [(label, m) for m in pattern.finditer(text)]
@@ -53,33 +59,62 @@ class Lexicon:
                     pos = m.end()
         return out
 
-    def _candidates(self, text: str, folded: str | None = None) -> list[int]:
-        """The labels (by index) whose anchors ``text`` contains, and those without anchors."""
-        if len(self.anchors) != len(self.entries):
-            return list(range(len(self.entries)))
-        found = set(self._always)
-        if self._automaton is not None:
-            for _, labels in self._automaton.iter(folded or case_fold(text)):
-                found.update(labels)
-        return sorted(found)
+    @cached_property
+    def anchor_bits(self) -> dict[str, int]:
+        """Anchor -> the labels it is an anchor of, bit n for label n; empty when no anchors were given."""
+        index: dict[str, int] = {}
+        if len(self.anchors) == len(self.entries):
+            for n, anchors in enumerate(self.anchors):
+                for a in anchors or ():
+                    index[a] = index.get(a, 0) | 1 << n
+        return index
 
     @cached_property
-    def _always(self) -> tuple[int, ...]:
-        return tuple(n for n, a in enumerate(self.anchors) if a is None)
+    def _every(self) -> int:
+        return (1 << len(self.entries)) - 1
+
+    @cached_property
+    def _always(self) -> int:
+        """The labels no scan rules out: those without anchors, or all of them when no anchors were given."""
+        if len(self.anchors) != len(self.entries):
+            return self._every
+        return sum(1 << n for n, a in enumerate(self.anchors) if a is None)
 
     @cached_property
     def _automaton(self) -> ahocorasick.Automaton | None:
-        index: dict[str, set[int]] = {}
-        for n, anchors in enumerate(self.anchors):
-            for a in anchors or ():
-                index.setdefault(a, set()).add(n)
-        if not index:
-            return None
-        automaton = ahocorasick.Automaton()
-        for a, labels in index.items():
-            automaton.add_word(a, tuple(sorted(labels)))
-        automaton.make_automaton()
-        return automaton
+        return bit_automaton(self.anchor_bits)
+
+
+def bit_automaton(words: dict[str, int]) -> ahocorasick.Automaton | None:
+    """An Aho-Corasick scan for ``words``, each carrying its bits, for ``scan_bits``; None for no words."""
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for w, bits in words.items():
+        automaton.add_word(w, bits)
+    automaton.make_automaton()
+    return automaton
+
+
+def scan_bits(automaton: ahocorasick.Automaton, folded: str, start: int = 0, end: int = sys.maxsize) -> int:
+    """The bits of every word of ``automaton`` (``bit_automaton``) in ``folded[start:end]``, ORed.
+
+    One pass answers for many word sets at once, each a bit; the bounds spare a slice.
+    """
+    bits = 0
+    for _, b in automaton.iter(folded, start, min(end, len(folded))):
+        bits |= b
+    return bits
+
+
+def bits_of(bits: int) -> list[int]:
+    """The indexes of the set bits of ``bits``, lowest first."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
 
 
 # ASCII capitals -> small letters, as a byte table: ``bytes.translate`` is one table lookup per character, many

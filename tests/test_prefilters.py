@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from geomap import claims, dates, lexicon, recognize, sentences
 from geomap.lexicon import case_fold, load_lexicon
+from geomap.model import Mention, Place
 
 TERMS = [t for name, section in (("events.yaml", "events"), ("actors.yaml", "actors"))
          for terms in lexicon.read_terms(lexicon.packaged(name), section).values() for t in terms]
@@ -257,3 +258,42 @@ def test_name_prefix_tests_hold_wherever_the_patterns_match(before):
         assert before.rstrip().endswith(recognize._PERSON_ENDS), before
     if recognize._OFFICIAL_BEFORE.search(before):
         assert before.rstrip().endswith("official"), before
+
+
+@SETTINGS
+@given(sentences_, st.integers(0, 60), st.integers(0, 60))
+def test_one_scan_finds_each_cue_and_each_lexicon_label(text, start, end):
+    """``sentence_cues`` with ``lexicon_scan`` sets a cue's bit where ``could_match`` finds its words, and the bits
+    of the labels ``Lexicon.all`` would scan for itself: the claims found with them are those found without."""
+    folded = case_fold(text)
+    events, actors = lexicon.events(), lexicon.actors()
+    cues = claims.sentence_cues(folded, start, end, claims.lexicon_scan(events, actors))
+    assert cues & (1 << claims._LEXICON_SHIFT) - 1 == claims.sentence_cues(folded, start, end) == claims.sentence_cues(
+        folded[start:end])
+    assert bool(cues & claims._HAS_DIGIT) == bool(claims._DIGIT.search(text[start:end]))
+    for words in claims._CUE_SCANS:
+        assert bool(cues & words) == claims.could_match(folded, words, start, end)
+    sentence, folded_sentence = text[start:end], folded[start:end]
+    for lex, shift in ((events, claims._LEXICON_SHIFT), (actors, claims._LEXICON_SHIFT + len(events.entries))):
+        assert spans(lex.all(sentence, folded_sentence, cues >> shift)) == spans(lex.all(sentence))
+    for event in ("surrender", "other"):
+        assert claims.quantities(sentence, event, folded_sentence, cues) == claims.quantities(sentence, event, None, -1)
+    assert claims.claim_date(sentence, "2017-10-31", folded_sentence, cues) == claims.claim_date(
+        sentence, "2017-10-31", None, -1)
+    assert claims.attribution(sentence, folded_sentence, cues) == claims.attribution(sentence, None, -1)
+    assert claims.hedged(sentence, folded_sentence, cues) == claims.hedged(sentence, None, -1)
+    for at in range(start, min(end, len(text)) + 1):  # a place in the sentence: its cue windows are inside
+        assert claims.role(text, at, start, folded, cues) == claims.role(text, at, start, folded)
+
+
+@SETTINGS
+@given(st.lists(sentences_, max_size=4).map("".join), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 8),
+                                                                          st.booleans()), max_size=12))
+def test_mentions_by_sentence_are_those_inside_each(text, bounds):
+    """One bisect per mention finds the mentions inside each sentence, as testing every sentence would."""
+    place = Place("p", "P", 0.0, 0.0, "town", "IQ", "gazetteer")
+    mentions = [Mention(a, a + n, text[a:a + n], place if located else None) for a, n, located in bounds]
+    spans_ = sentences.split(text)
+    expected = {n: [(i, m) for i, m in enumerate(mentions) if m.place and s <= m.start and m.end <= e]
+                for n, (s, e) in enumerate(spans_)}
+    assert claims.by_sentence(spans_, mentions) == {n: found for n, found in expected.items() if found}
