@@ -18,7 +18,7 @@ import ahocorasick
 
 from geomap import lexicon
 from geomap.dates import MONTHS, find_dates
-from geomap.lexicon import bit_automaton, case_fold, scan_bits
+from geomap.lexicon import Hit, bit_automaton, case_fold, scan
 from geomap.model import Article, Claim, Mention, Quantity
 from geomap.sentences import split
 from geomap.textnorm import fold
@@ -61,14 +61,15 @@ def search_in(pattern: re.Pattern, words: int, folded: str, start: int, end: int
     return pattern.search(folded[start:end]) if cues & words and could_match(folded, words, start, end) else None
 
 
-def sentence_cues(folded: str, start: int = 0, end: int = sys.maxsize, scan: ahocorasick.Automaton | None = None
-                  ) -> int:
-    """The cues (``anchors`` bits, ``_HAS_DIGIT``) that ``folded[start:end]`` holds, found in one pass.
+def sentence_cues(folded: str, hits: list[Hit] | None = None) -> int:
+    """The cues (``anchors`` bits, ``_HAS_DIGIT``) that ``folded`` (``case_fold`` of a sentence) holds.
 
-    ``scan``: ``lexicon_scan``'s, which also finds the lexicons' anchors, in the bits above the cues.
+    ``hits``: its ``scan`` with ``lexicon_scan``, if the caller has it; the bits above the cues are then set too.
     """
-    digit = _HAS_DIGIT if _DIGIT.search(folded, start, end) else 0
-    return digit | scan_bits(scan or _cue_scan(), folded, start, end)
+    cues = _HAS_DIGIT if _DIGIT.search(folded) else 0
+    for _, (bits, _) in scan(_cue_scan(), folded) if hits is None else hits:
+        cues |= bits
+    return cues
 
 
 @lru_cache(maxsize=1)
@@ -81,21 +82,21 @@ _LEXICON_SCANS: list[tuple[lexicon.Lexicon, lexicon.Lexicon, ahocorasick.Automat
 
 
 def lexicon_scan(events: lexicon.Lexicon, actors: lexicon.Lexicon) -> ahocorasick.Automaton:
-    """One scan for the cue words and the anchors of both lexicons, for ``sentence_cues``.
+    """One scan for the cue words and the anchors of both lexicons: ``Lexicon.all`` and ``sentence_cues`` read it.
 
     Above the cue bits (``_LEXICON_SHIFT``) come the bits of ``events.anchor_bits``, then those of
-    ``actors.anchor_bits``: each lexicon reads its labels shifted down (``Lexicon.all`` ignores bits above).
+    ``actors.anchor_bits``.
     """
-    for e, a, scan in _LEXICON_SCANS:
+    for e, a, automaton in _LEXICON_SCANS:
         if e is events and a is actors:
-            return scan
+            return automaton
     words = dict(_CUE_WORDS)
-    for shift, lex in ((_LEXICON_SHIFT, events), (_LEXICON_SHIFT + len(events.entries), actors)):
+    for shift, lex in ((_LEXICON_SHIFT, events), (_LEXICON_SHIFT + events.width, actors)):
         for w, bits in lex.anchor_bits.items():
             words[w] = words.get(w, 0) | bits << shift
-    scan = bit_automaton(words)
-    _LEXICON_SCANS[:] = [(events, actors, scan)]
-    return scan
+    automaton = bit_automaton(words)
+    _LEXICON_SCANS[:] = [(events, actors, automaton)]
+    return automaton
 
 
 def folded_pattern(pattern: str | re.Pattern) -> re.Pattern:
@@ -505,7 +506,7 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
     text = article.text
     folded = case_fold(text)  # once per article: every cue test reads its slices
     events, actors = lexicon.events(), lexicon.actors()
-    scan, actors_shift = lexicon_scan(events, actors), _LEXICON_SHIFT + len(events.entries)
+    automaton, actors_shift = lexicon_scan(events, actors), _LEXICON_SHIFT + events.width
     claims: list[Claim] = []
     title = fold(article.title or "")
     spans = split(text)
@@ -517,17 +518,18 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
                     and not text[s:e].rstrip().endswith("."))
         if text[s] == "#" or headline:
             continue
-        cues = sentence_cues(folded, s, e, scan)  # and, above the cue bits, the lexicons' anchors
         sentence, folded_sentence = text[s:e], folded[s:e]
-        found = events.all(sentence, folded_sentence, cues >> _LEXICON_SHIFT)
+        hits = scan(automaton, folded_sentence)  # every cue word and anchor of the sentence, in one pass
+        found = events.all(sentence, folded_sentence, hits, _LEXICON_SHIFT)
         if not found:
             continue
+        cues = sentence_cues(folded_sentence, hits)
         places = claim_places(text, s, located[n], folded, cues)
         if not places:
             continue
         event = choose_event(found, places[0][1].start - s)
         first: dict[str, int] = {}
-        for label, m in actors.all(sentence, folded_sentence, cues >> actors_shift):
+        for label, m in actors.all(sentence, folded_sentence, hits, actors_shift):
             first.setdefault(label, m.start())  # a label's matches come in text order
         names = sorted(first.items(), key=lambda kv: kv[1])
         when, _precision = claim_date(sentence, article.published, folded_sentence, cues)
