@@ -130,15 +130,19 @@ _VAGUE = {"dozens": 12, "a dozen": 12, "scores": 20, "hundreds": 100, "thousands
 _WORDNUM = r"(?:(?:" + "|".join([*_TENS, *_UNITS]) + r")(?:[\s-]+(?:" + "|".join(_UNITS) + r"))?" \
            r"(?:\s+(?:hundred|thousand|million))*|a\s+(?:hundred|thousand))"
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + _WORDNUM + r")"
-_QTY_PATTERN = (
-    r"(?<![\w-])(?P<mod>(?:at\s+least|more\s+than|over|up\s+to|nearly|almost|about|around|some|approximately|"
-    r"fewer\s+than|less\s+than)\s+)?"
-    r"(?:(?P<vague>dozens|a\s+dozen|scores|hundreds|thousands|several|a\s+few)|"
+_MODIFIERS = ("at least", "more than", "over", "up to", "nearly", "almost", "about", "around", "some", "approximately",
+              "fewer than", "less than")
+_QTY_BODY = (
+    r"(?P<mod>(?:" + "|".join(w.replace(" ", r"\s+") for w in _MODIFIERS) + r")\s+)?"
+    r"(?:(?P<vague>" + "|".join(w.replace(" ", r"\s+") for w in _VAGUE) + r")|"
     r"(?P<num>" + _NUM + r")(?:\s*(?:to|-|–|or)\s*(?P<num2>" + _NUM + r"))?(?P<pct>\s*(?:%|per\s*cent|percent))?)"
     r"(?![\w-])")
-_QTY = re.compile(_QTY_PATTERN, re.I)
-_QTY_FOLDED = folded_pattern(_QTY_PATTERN)  # what quantities runs, on the case_fold of the sentence
-_QTY_GROUPS = ("mod", "vague", "num", "pct")  # read from the original sentence by their spans
+_QTY = re.compile(r"(?<![\w-])" + _QTY_BODY, re.I)
+# What quantities runs, on the case_fold of the sentence. Every count starts with a digit or one of these words, as
+# a prefix ("fiveto six" and "5percent" are counts too): a look at them first spares trying every alternative at
+# each word.
+_QTY_FIRST = sorted({*(w.split()[0] for w in (*_MODIFIERS, *_VAGUE)), *_TENS, *_UNITS, "a"}, key=len, reverse=True)
+_QTY_FOLDED = folded_pattern(r"(?<![\w-])(?=\d|" + "|".join(_QTY_FIRST) + ")" + _QTY_BODY)
 # Every _QTY match holds a digit or one of these words.
 _NUMBER_WORDS = anchors(*_UNITS, *_TENS, "hundred", "thousand", "dozen", "score", "several", "few")
 _DURATION = re.compile(r"^[\s-]*(?:days?|weeks?|months?|years?|hours?|minutes?|km|kilomet(?:re|er)s?|miles?|"
@@ -200,33 +204,34 @@ def quantities(sentence: str, event: str, folded: str | None = None, cues: int |
     if not may_count(sentence, folded, cues):
         return out
     for m in _QTY_FOLDED.finditer(folded):
-        mod, vague, num, pct = (group_in(sentence, m, g) for g in _QTY_GROUPS)
-        after = sentence[m.end():m.end() + 60]
-        if _DURATION.match(after) and not vague:
+        start, end = m.span()
+        vague, num = group_in(sentence, m, "vague"), group_in(sentence, m, "num")
+        after = sentence[end:end + 60]
+        if not vague and _DURATION.match(after):
             continue  # "9-month-long", "11 days": durations, not counts
-        if num and _YEAR_NUM.fullmatch(num):
-            continue  # a year
-        last = sentence[max(0, m.start() - 12):m.start()].lower().split()[-1:]
-        if num and ((last and last[0] in MONTHS) or _MONTH_AFTER.match(after)):
-            continue  # a day of a month
+        if num:
+            if _YEAR_NUM.fullmatch(num):
+                continue  # a year
+            last = sentence[max(0, start - 12):start].lower().split()[-1:]
+            if (last and last[0] in MONTHS) or _MONTH_AFTER.match(after):
+                continue  # a day of a month
         if vague:
             value: float | None = float(_VAGUE[" ".join(vague.lower().split())])
         else:
             value = _word_value(num)  # "four to five" -> the lowest, 4
-            if value is None or (value in (1.0,) and not mod):
+            if value is None or (value in (1.0,) and m.start("mod") < 0):
                 continue  # "one" as a pronoun is not a count
-        text = sentence[m.start():m.end()].strip()
+        text = sentence[start:end].strip()
         kind = "other"
-        if not pct:
+        if m.start("pct") < 0:
             noun = " ".join(after.split()[:4]).lower()
             for k, pattern in _KIND_PATTERNS:
                 if pattern.search(noun):
                     kind = k
                     break
-            window = sentence[m.end():m.end() + 80].lower()
             if kind in ("fighters", "other") and event == "surrender":
                 kind = "surrendered"
-            elif kind in ("civilians", "fighters") and _KILLED_AFTER.search(window):
+            elif kind in ("civilians", "fighters") and _KILLED_AFTER.search(sentence[end:end + 80].lower()):
                 kind = "killed"
         out.append(Quantity(text=text, value=value, kind=kind))
     return out
