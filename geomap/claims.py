@@ -536,18 +536,17 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
         first: dict[str, int] = {}
         for label, m in actors.all(sentence, folded_sentence, hits, actors_shift):
             first.setdefault(label, m.start())  # a label's matches come in text order
-        names = sorted(first.items(), key=lambda kv: kv[1])
         when, _precision = claim_date(sentence, article.published, folded_sentence, cues)
         claims.append(Claim(
             start=s, end=e, event=event,
-            places=tuple(m.place.id for _, m in places),
-            actors=tuple(label for label, _ in names),
+            places=tuple([m.place.id for _, m in places]),
+            actors=tuple(sorted(first, key=first.__getitem__)),  # by first mention; stable: ties keep label order
             quantities=tuple(quantities(sentence, event, folded_sentence, cues)),
             date=when,
             attribution=attribution(sentence, folded_sentence, cues),
             hedged=hedged(sentence, folded_sentence, cues),
-            mentions=tuple(i for i, _ in places),
-            roles=tuple(role(text, m.start, s, folded, cues) for _, m in places),
+            mentions=tuple([i for i, _ in places]),
+            roles=tuple([role(text, m.start, s, folded, cues) for _, m in places]),
             time_precision=_precision,
         ))
     return claims

@@ -13,8 +13,9 @@ _END_GUARDED = re.compile(r"(?=[.!?…\n])(?:" + _END.pattern + ")")
 
 
 def abbreviation_ends(tail: str) -> bool:
-    """Whether ``tail`` ends with an abbreviation's period; most do not end with a period at all (``$``: or ".\\n")."""
-    return tail.endswith((".", ".\n")) and bool(_ABBREV.search(tail))
+    """Whether ``tail`` ends with an abbreviation's period; most do not end with a period at all (``$``: or ".\\n"),
+    and most that do end a word longer than any abbreviation (4 letters): five letters before the period."""
+    return tail.endswith((".", ".\n")) and not (len(tail) == 6 and tail[:5].isalpha()) and bool(_ABBREV.search(tail))
 
 
 def split(text: str) -> list[tuple[int, int]]:
@@ -22,13 +23,12 @@ def split(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _END_GUARDED.finditer(text):
-        end = m.end()
+        end, mark = m.end(), m.group()
         # Only a mark with a period (or a period before a line end) can close an abbreviation.
-        if (("." in m.group() or text[end - 2:end] == ".\n")
+        if (("." in mark or text[end - 2:end] == ".\n")
                 and abbreviation_ends(text[max(start, end - 6):end].rstrip("\"'”’)]"))):
             continue
-        nxt = text[end:end + 3].lstrip()
-        if m.group().strip() and nxt[:1].islower():
+        if mark.strip() and text[end:end + 3].lstrip()[:1].islower():
             continue  # "… as the council tries": not a sentence end
         spans.append((start, end))
         start = end
