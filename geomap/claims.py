@@ -246,7 +246,11 @@ _DAY_MONTH = re.compile(r"\b(?:on\s+)?(?:(?P<d1>[0-3]?\d)\s+(?P<m1>" + "|".join(
                         "|".join(MONTHS) + r")\.?\s+(?P<d2>[0-3]?\d))\b(?!,?\s+\d{4})", re.I)
 _MONTH_NAMES = anchors(*MONTHS)  # _DAY_MONTH needs one, and a digit
 _RELATIVE_WORDS = anchors("day", "week", "month")  # every _RELATIVE match contains one
-_DAY_MONTH_FOLDED, _RELATIVE_FOLDED = folded_pattern(_DAY_MONTH), folded_pattern(_RELATIVE)
+# Folded, _DAY_MONTH looks first for what a match starts with ("on", a digit, a month's first three letters): most
+# words are rejected at once.
+_DAY_MONTH_FOLDED = folded_pattern(r"\b(?=on|\d|" + "|".join(sorted({m[:3] for m in MONTHS})) + ")"
+                                   + _DAY_MONTH.pattern.removeprefix(r"\b"))
+_RELATIVE_FOLDED = folded_pattern(_RELATIVE)
 
 
 def claim_date(sentence: str, published: str | None, folded: str | None = None, cues: int | None = None
@@ -296,14 +300,17 @@ def claim_date(sentence: str, published: str | None, folded: str | None = None, 
 
 # --- attribution and hedging ---------------------------------------------------
 
+# The first character of a _SOURCE (a capital, or of "the", "a", "local", ...): a look at it first spares trying
+# every alternative at each position.
+_SOURCE_FIRST = r"(?=[A-Zalmst])"
 _SOURCE = r"(?:(?:the|a|an)\s+)?(?:[A-Z][\w.'’-]*|local|military|security|senior|Iraqi|Syrian|Kurdish|US|U\.S\.)" \
           r"(?:[\s,]+(?:[A-Z][\w.'’-]*|of|the|for|a|local|military|security|official|officials|spokesman|" \
           r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
 # Each pattern with the words one of which every match contains: most sentences hold none, and skip the search.
 _ATTRIBUTION = [
     (re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I), anchors("according")),
-    (re.compile(r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|"
-                r"warned|noted|stressed|added)\b"),
+    (re.compile(_SOURCE_FIRST + r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|"
+                r"confirmed|estimated?|warned|noted|stressed|added)\b"),
      anchors("told", "said", "says", "reported", "stated", "claimed", "announced", "confirmed", "estimate", "warned",
              "noted", "stressed", "added")),
     # "..., a coalition spokesman said."
