@@ -40,7 +40,7 @@ def anchors(*words: str) -> int:
     ``sentence_cues`` finds every cue a sentence holds in one Aho-Corasick pass, several times faster than a
     regex alternation of the words per cue; ``could_match`` tests one cue in part of a text.
     """
-    bit = _HAS_DIGIT << len(_CUE_SCANS) + 1
+    bit = _HAS_DIGIT << (len(_CUE_SCANS) + 1)
     for w in words:
         _CUE_WORDS[w] = _CUE_WORDS.get(w, 0) | bit
     _CUE_SCANS[bit] = bit_automaton(dict.fromkeys(words, bit))

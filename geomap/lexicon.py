@@ -44,7 +44,7 @@ class Lexicon:
         if hits is None:
             automaton = self._automaton
             hits, shift = scan(automaton, folded or case_fold(text)) if automaton is not None else [], 0
-        found, starts, start_bits = 0, [], self._every << len(self.entries) + shift
+        found, starts, start_bits = 0, [], self._every << (len(self.entries) + shift)
         for end, (bits, size) in hits:
             found |= bits
             if bits & start_bits:
@@ -56,7 +56,7 @@ class Lexicon:
             if self._always >> n & 1:  # no anchors: the plain scan
                 out += [(label, m) for m in pattern.finditer(text)]
                 continue
-            bit, pos = 1 << n + len(self.entries) + shift, 0
+            bit, pos = 1 << (n + len(self.entries) + shift), 0
             for start, bits in starts:
                 if bits & bit and start >= pos and (m := pattern.match(text, start)) is not None:
                     out.append((label, m))
