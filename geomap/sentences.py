@@ -13,9 +13,8 @@ _END_GUARDED = re.compile(r"(?=[.!?…\n])(?:" + _END.pattern + ")")
 
 
 def abbreviation_ends(tail: str) -> bool:
-    """Whether ``tail`` ends with an abbreviation's period; most do not end with a period at all (``$``: or ".\\n"),
-    and most that do end a word longer than any abbreviation (4 letters): five letters before the period."""
-    return tail.endswith((".", ".\n")) and not (len(tail) == 6 and tail[:5].isalpha()) and bool(_ABBREV.search(tail))
+    """Whether ``tail`` ends with an abbreviation's period; most do not end with a period at all (``$``: or ".\\n")."""
+    return tail.endswith((".", ".\n")) and bool(_ABBREV.search(tail))
 
 
 def split(text: str) -> list[tuple[int, int]]:
@@ -24,8 +23,10 @@ def split(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _END_GUARDED.finditer(text):
         end, mark = m.end(), m.group()
-        # Only a mark with a period (or a period before a line end) can close an abbreviation.
+        # Only a mark with a period (or a period before a line end) can close an abbreviation, and most sentences end
+        # with a bare period after a word of five letters or more, longer than any abbreviation: no test needed.
         if (("." in mark or text[end - 2:end] == ".\n")
+                and not (mark == "." and end - 6 >= start and text[end - 6:end - 1].isalpha())
                 and abbreviation_ends(text[max(start, end - 6):end].rstrip("\"'”’)]"))):
             continue
         if mark.strip() and text[end:end + 3].lstrip()[:1].islower():
