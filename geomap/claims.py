@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -18,7 +18,7 @@ import ahocorasick
 
 from geomap import lexicon
 from geomap.dates import MONTHS, find_dates
-from geomap.lexicon import case_fold
+from geomap.lexicon import Hit, bit_automaton, case_fold, scan
 from geomap.model import Article, Claim, Mention, Quantity
 from geomap.sentences import split
 from geomap.textnorm import fold
@@ -28,28 +28,75 @@ from geomap.textnorm import fold
 _DIGIT = re.compile(r"\d")
 
 
-def anchors(*words: str) -> ahocorasick.Automaton:
-    """A scan for ``words``, one of which every match of some pattern contains, in ``case_fold`` text.
+# Every cue word -> the bits of the ``anchors`` sets that hold it; each set's own scan, by its bit.
+_CUE_WORDS: dict[str, int] = {}
+_CUE_SCANS: dict[int, ahocorasick.Automaton] = {}
+_HAS_DIGIT = 1  # the cue bit for a digit; the ``anchors`` sets take the bits above
 
-    An Aho-Corasick automaton: one pass that stops at the first word, several times faster than a regex
-    alternation of the words.
+
+def anchors(*words: str) -> int:
+    """A cue: ``words``, one of which every match of some pattern contains in ``case_fold`` text; its bit.
+
+    ``sentence_cues`` finds every cue a sentence holds in one Aho-Corasick pass, several times faster than a
+    regex alternation of the words per cue; ``could_match`` tests one cue in part of a text.
     """
-    automaton = ahocorasick.Automaton()
+    bit = _HAS_DIGIT << (len(_CUE_SCANS) + 1)
     for w in words:
-        automaton.add_word(w, w)
-    automaton.make_automaton()
+        _CUE_WORDS[w] = _CUE_WORDS.get(w, 0) | bit
+    _CUE_SCANS[bit] = bit_automaton(dict.fromkeys(words, bit))
+    return bit
+
+
+def could_match(folded: str, words: int, start: int = 0, end: int = sys.maxsize) -> bool:
+    """Whether ``folded[start:end]`` (``case_fold`` of a text) holds one of the words of cue ``words``; the bounds
+    spare a slice."""
+    return next(_CUE_SCANS[words].iter(folded, start, min(end, len(folded))), None) is not None
+
+
+def search_in(pattern: re.Pattern, words: int, folded: str, start: int, end: int, cues: int = -1) -> re.Match | None:
+    """``pattern`` (a ``folded_pattern``) searched in ``folded[start:end]``, if that holds one of its ``words``.
+
+    ``cues``: those of the sentence holding the bounds (``sentence_cues``), which rule out most without a scan.
+    """
+    return pattern.search(folded[start:end]) if cues & words and could_match(folded, words, start, end) else None
+
+
+def sentence_cues(folded: str, hits: list[Hit] | None = None) -> int:
+    """The cues (``anchors`` bits, ``_HAS_DIGIT``) that ``folded`` (``case_fold`` of a sentence) holds.
+
+    ``hits``: its ``scan`` with ``lexicon_scan``, if the caller has it; the bits above the cues are then set too.
+    """
+    cues = _HAS_DIGIT if _DIGIT.search(folded) else 0
+    for _, (bits, _) in scan(_cue_scan(), folded) if hits is None else hits:
+        cues |= bits
+    return cues
+
+
+@lru_cache(maxsize=1)
+def _cue_scan() -> ahocorasick.Automaton:
+    return bit_automaton(_CUE_WORDS)
+
+
+# The last lexicons scanned for with the cues, compared by identity: hashing a Lexicon costs more than a sentence.
+_LEXICON_SCANS: list[tuple[lexicon.Lexicon, lexicon.Lexicon, ahocorasick.Automaton]] = []
+
+
+def lexicon_scan(events: lexicon.Lexicon, actors: lexicon.Lexicon) -> ahocorasick.Automaton:
+    """One scan for the cue words and the anchors of both lexicons: ``Lexicon.all`` and ``sentence_cues`` read it.
+
+    Above the cue bits (``_LEXICON_SHIFT``) come the bits of ``events.anchor_bits``, then those of
+    ``actors.anchor_bits``.
+    """
+    for e, a, automaton in _LEXICON_SCANS:
+        if e is events and a is actors:
+            return automaton
+    words = dict(_CUE_WORDS)
+    for shift, lex in ((_LEXICON_SHIFT, events), (_LEXICON_SHIFT + events.width, actors)):
+        for w, bits in lex.anchor_bits.items():
+            words[w] = words.get(w, 0) | bits << shift
+    automaton = bit_automaton(words)
+    _LEXICON_SCANS[:] = [(events, actors, automaton)]
     return automaton
-
-
-def could_match(folded: str, words: ahocorasick.Automaton, start: int = 0, end: int = sys.maxsize) -> bool:
-    """Whether ``folded[start:end]`` (``case_fold`` of a text) holds one of the ``anchors`` every match of a pattern
-    contains; the bounds spare a slice."""
-    return next(words.iter(folded, start, min(end, len(folded))), None) is not None
-
-
-def search_in(pattern: re.Pattern, words: ahocorasick.Automaton, folded: str, start: int, end: int) -> re.Match | None:
-    """``pattern`` (a ``folded_pattern``) searched in ``folded[start:end]``, if that holds one of its ``words``."""
-    return pattern.search(folded[start:end]) if could_match(folded, words, start, end) else None
 
 
 def folded_pattern(pattern: str | re.Pattern) -> re.Pattern:
@@ -83,15 +130,19 @@ _VAGUE = {"dozens": 12, "a dozen": 12, "scores": 20, "hundreds": 100, "thousands
 _WORDNUM = r"(?:(?:" + "|".join([*_TENS, *_UNITS]) + r")(?:[\s-]+(?:" + "|".join(_UNITS) + r"))?" \
            r"(?:\s+(?:hundred|thousand|million))*|a\s+(?:hundred|thousand))"
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + _WORDNUM + r")"
-_QTY_PATTERN = (
-    r"(?<![\w-])(?P<mod>(?:at\s+least|more\s+than|over|up\s+to|nearly|almost|about|around|some|approximately|"
-    r"fewer\s+than|less\s+than)\s+)?"
-    r"(?:(?P<vague>dozens|a\s+dozen|scores|hundreds|thousands|several|a\s+few)|"
+_MODIFIERS = ("at least", "more than", "over", "up to", "nearly", "almost", "about", "around", "some", "approximately",
+              "fewer than", "less than")
+_QTY_BODY = (
+    r"(?P<mod>(?:" + "|".join(w.replace(" ", r"\s+") for w in _MODIFIERS) + r")\s+)?"
+    r"(?:(?P<vague>" + "|".join(w.replace(" ", r"\s+") for w in _VAGUE) + r")|"
     r"(?P<num>" + _NUM + r")(?:\s*(?:to|-|–|or)\s*(?P<num2>" + _NUM + r"))?(?P<pct>\s*(?:%|per\s*cent|percent))?)"
     r"(?![\w-])")
-_QTY = re.compile(_QTY_PATTERN, re.I)
-_QTY_FOLDED = folded_pattern(_QTY_PATTERN)  # what quantities runs, on the case_fold of the sentence
-_QTY_GROUPS = ("mod", "vague", "num", "pct")  # read from the original sentence by their spans
+_QTY = re.compile(r"(?<![\w-])" + _QTY_BODY, re.I)
+# What quantities runs, on the case_fold of the sentence. Every count starts with a digit or one of these words, as
+# a prefix ("fiveto six" and "5percent" are counts too): a look at them first spares trying every alternative at
+# each word.
+_QTY_FIRST = sorted({*(w.split()[0] for w in (*_MODIFIERS, *_VAGUE)), *_TENS, *_UNITS, "a"}, key=len, reverse=True)
+_QTY_FOLDED = folded_pattern(r"(?<![\w-])(?=\d|" + "|".join(_QTY_FIRST) + ")" + _QTY_BODY)
 # Every _QTY match holds a digit or one of these words.
 _NUMBER_WORDS = anchors(*_UNITS, *_TENS, "hundred", "thousand", "dozen", "score", "several", "few")
 _DURATION = re.compile(r"^[\s-]*(?:days?|weeks?|months?|years?|hours?|minutes?|km|kilomet(?:re|er)s?|miles?|"
@@ -133,45 +184,54 @@ def _word_value(text: str) -> float | None:
     return float(total + current)
 
 
-def may_count(sentence: str, folded: str | None = None) -> bool:
-    """Whether ``_QTY`` may match: every count holds a digit or a number word. ``folded``: ``case_fold(sentence)``."""
-    return _DIGIT.search(sentence) is not None or could_match(folded or case_fold(sentence), _NUMBER_WORDS)
+def may_count(sentence: str, folded: str | None = None, cues: int | None = None) -> bool:
+    """Whether ``_QTY`` may match: every count holds a digit or a number word.
+
+    ``folded``: ``case_fold(sentence)``; ``cues``: its ``sentence_cues``, if the caller has them.
+    """
+    if cues is None:
+        cues = sentence_cues(folded or case_fold(sentence))
+    return bool(cues & (_HAS_DIGIT | _NUMBER_WORDS))
 
 
-def quantities(sentence: str, event: str, folded: str | None = None) -> list[Quantity]:
-    """The counts in a sentence and what they count. ``folded``: ``case_fold(sentence)``, if the caller has it."""
+def quantities(sentence: str, event: str, folded: str | None = None, cues: int | None = None) -> list[Quantity]:
+    """The counts in a sentence and what they count.
+
+    ``folded``: ``case_fold(sentence)``; ``cues``: its ``sentence_cues``, if the caller has them.
+    """
     out: list[Quantity] = []
     folded = folded or case_fold(sentence)
-    if not may_count(sentence, folded):
+    if not may_count(sentence, folded, cues):
         return out
     for m in _QTY_FOLDED.finditer(folded):
-        mod, vague, num, pct = (group_in(sentence, m, g) for g in _QTY_GROUPS)
-        after = sentence[m.end():m.end() + 60]
-        if _DURATION.match(after) and not vague:
+        start, end = m.span()
+        vague, num = group_in(sentence, m, "vague"), group_in(sentence, m, "num")
+        after = sentence[end:end + 60]
+        if not vague and _DURATION.match(after):
             continue  # "9-month-long", "11 days": durations, not counts
-        if num and _YEAR_NUM.fullmatch(num):
-            continue  # a year
-        last = sentence[max(0, m.start() - 12):m.start()].lower().split()[-1:]
-        if num and ((last and last[0] in MONTHS) or _MONTH_AFTER.match(after)):
-            continue  # a day of a month
+        if num:
+            if _YEAR_NUM.fullmatch(num):
+                continue  # a year
+            last = sentence[max(0, start - 12):start].lower().split()[-1:]
+            if (last and last[0] in MONTHS) or _MONTH_AFTER.match(after):
+                continue  # a day of a month
         if vague:
             value: float | None = float(_VAGUE[" ".join(vague.lower().split())])
         else:
             value = _word_value(num)  # "four to five" -> the lowest, 4
-            if value is None or (value in (1.0,) and not mod):
+            if value is None or (value in (1.0,) and m.start("mod") < 0):
                 continue  # "one" as a pronoun is not a count
-        text = sentence[m.start():m.end()].strip()
+        text = sentence[start:end].strip()
         kind = "other"
-        if not pct:
+        if m.start("pct") < 0:
             noun = " ".join(after.split()[:4]).lower()
             for k, pattern in _KIND_PATTERNS:
                 if pattern.search(noun):
                     kind = k
                     break
-            window = sentence[m.end():m.end() + 80].lower()
             if kind in ("fighters", "other") and event == "surrender":
                 kind = "surrendered"
-            elif kind in ("civilians", "fighters") and _KILLED_AFTER.search(window):
+            elif kind in ("civilians", "fighters") and _KILLED_AFTER.search(sentence[end:end + 80].lower()):
                 kind = "killed"
         out.append(Quantity(text=text, value=value, kind=kind))
     return out
@@ -186,13 +246,18 @@ _DAY_MONTH = re.compile(r"\b(?:on\s+)?(?:(?P<d1>[0-3]?\d)\s+(?P<m1>" + "|".join(
                         "|".join(MONTHS) + r")\.?\s+(?P<d2>[0-3]?\d))\b(?!,?\s+\d{4})", re.I)
 _MONTH_NAMES = anchors(*MONTHS)  # _DAY_MONTH needs one, and a digit
 _RELATIVE_WORDS = anchors("day", "week", "month")  # every _RELATIVE match contains one
-_DAY_MONTH_FOLDED, _RELATIVE_FOLDED = folded_pattern(_DAY_MONTH), folded_pattern(_RELATIVE)
+# Folded, _DAY_MONTH looks first for what a match starts with ("on", a digit, a month's first three letters): most
+# words are rejected at once.
+_DAY_MONTH_FOLDED = folded_pattern(r"\b(?=on|\d|" + "|".join(sorted({m[:3] for m in MONTHS})) + ")"
+                                   + _DAY_MONTH.pattern.removeprefix(r"\b"))
+_RELATIVE_FOLDED = folded_pattern(_RELATIVE)
 
 
-def claim_date(sentence: str, published: str | None, folded: str | None = None) -> tuple[str | None, str | None]:
+def claim_date(sentence: str, published: str | None, folded: str | None = None, cues: int | None = None
+               ) -> tuple[str | None, str | None]:
     """The event date and its precision ("day", "week", "month"), resolved against publication.
 
-    ``folded``: ``case_fold(sentence)``, if the caller has it.
+    ``folded``: ``case_fold(sentence)``; ``cues``: its ``sentence_cues``, if the caller has them.
     """
     found = find_dates(sentence)
     if found:
@@ -201,7 +266,9 @@ def claim_date(sentence: str, published: str | None, folded: str | None = None) 
     if pub is None:
         return None, None
     folded = folded or case_fold(sentence)
-    m = _DAY_MONTH_FOLDED.search(folded) if _DIGIT.search(sentence) and could_match(folded, _MONTH_NAMES) else None
+    if cues is None:
+        cues = sentence_cues(folded)
+    m = _DAY_MONTH_FOLDED.search(folded) if cues & _HAS_DIGIT and cues & _MONTH_NAMES else None
     if m and "may" not in group_in(sentence, m, 0).split():  # lowercase "may" is the verb
         month = MONTHS[(group_in(sentence, m, "m1") or group_in(sentence, m, "m2")).lower()]
         day = int(group_in(sentence, m, "d1") or group_in(sentence, m, "d2"))
@@ -211,7 +278,7 @@ def claim_date(sentence: str, published: str | None, folded: str | None = None) 
             return date(year, month, day).isoformat(), "day"
         except ValueError:
             pass
-    m = _RELATIVE_FOLDED.search(folded) if could_match(folded, _RELATIVE_WORDS) else None
+    m = _RELATIVE_FOLDED.search(folded) if cues & _RELATIVE_WORDS else None
     if not m:
         return None, None
     if weekday := group_in(sentence, m, "weekday"):
@@ -233,14 +300,17 @@ def claim_date(sentence: str, published: str | None, folded: str | None = None) 
 
 # --- attribution and hedging ---------------------------------------------------
 
+# The first character of a _SOURCE (a capital, or of "the", "a", "local", ...): a look at it first spares trying
+# every alternative at each position.
+_SOURCE_FIRST = r"(?=[A-Zalmst])"
 _SOURCE = r"(?:(?:the|a|an)\s+)?(?:[A-Z][\w.'’-]*|local|military|security|senior|Iraqi|Syrian|Kurdish|US|U\.S\.)" \
           r"(?:[\s,]+(?:[A-Z][\w.'’-]*|of|the|for|a|local|military|security|official|officials|spokesman|" \
           r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
 # Each pattern with the words one of which every match contains: most sentences hold none, and skip the search.
 _ATTRIBUTION = [
     (re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I), anchors("according")),
-    (re.compile(r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|"
-                r"warned|noted|stressed|added)\b"),
+    (re.compile(_SOURCE_FIRST + r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|"
+                r"confirmed|estimated?|warned|noted|stressed|added)\b"),
      anchors("told", "said", "says", "reported", "stated", "claimed", "announced", "confirmed", "estimate", "warned",
              "noted", "stressed", "added")),
     # "..., a coalition spokesman said."
@@ -259,17 +329,27 @@ _HEDGES = re.compile(r"\b(?:reportedly|allegedly|alleged|believed|it\s+seems|see
 _HEDGES_FOLDED = folded_pattern(_HEDGES)
 
 
-def hedged(sentence: str, folded: str | None = None) -> bool:
-    """Whether the sentence says it is unsure ("reportedly", "may have"). ``folded``: ``case_fold(sentence)``."""
+def hedged(sentence: str, folded: str | None = None, cues: int | None = None) -> bool:
+    """Whether the sentence says it is unsure ("reportedly", "may have").
+
+    ``folded``: ``case_fold(sentence)``; ``cues``: its ``sentence_cues``, if the caller has them.
+    """
     folded = folded or case_fold(sentence)
-    return could_match(folded, _HEDGE_WORDS) and _HEDGES_FOLDED.search(folded) is not None
+    if cues is None:
+        cues = sentence_cues(folded)
+    return bool(cues & _HEDGE_WORDS) and _HEDGES_FOLDED.search(folded) is not None
 
 
-def attribution(sentence: str, folded: str | None = None) -> str | None:
-    """Who the sentence says told it, if anyone. ``folded``: ``case_fold(sentence)``, if the caller has it."""
+def attribution(sentence: str, folded: str | None = None, cues: int | None = None) -> str | None:
+    """Who the sentence says told it, if anyone.
+
+    ``folded``: ``case_fold(sentence)``; ``cues``: its ``sentence_cues``, if the caller has them.
+    """
     folded = folded or case_fold(sentence)
+    if cues is None:
+        cues = sentence_cues(folded)
     for pattern, words, on_folded in _ATTRIBUTION_RUN:
-        m = pattern.search(folded if on_folded else sentence) if could_match(folded, words) else None
+        m = pattern.search(folded if on_folded else sentence) if cues & words else None
         if m:
             who = group_in(sentence, m, "who").strip(" ,“”\"")
             if who and who.lower() not in ("it", "he", "she", "they", "that", "this"):
@@ -297,16 +377,16 @@ _LANDMARK_WORDS = anchors("north", "south", "east", "west", "bank", "located", "
 _LANDMARK_FOLDED = folded_pattern(_LANDMARK)
 
 
-def role(text: str, start: int, sentence_start: int, folded: str | None = None) -> str:
+def role(text: str, start: int, sentence_start: int, folded: str | None = None, cues: int = -1) -> str:
     """Whether a place is where it happened, or where a movement came from or went to: the nearest cue decides.
 
-    ``folded``: ``case_fold(text)``, if the caller has it.
+    ``folded``: ``case_fold(text)``, if the caller has it; ``cues``: the sentence's ``sentence_cues``.
     """
     folded = folded or case_fold(text)
     a = max(sentence_start, start - 40)
-    cues = [(m.start(), name) for name, pattern, words in _ROLES
-            for m in [search_in(pattern, words, folded, a, start)] if m]
-    return max(cues)[1] if cues else "site"
+    found = [(m.start(), name) for name, pattern, words in _ROLES
+             for m in [search_in(pattern, words, folded, a, start, cues)] if m]
+    return max(found)[1] if found else "site"
 
 
 _ROLES = (("origin", folded_pattern(_ORIGIN), _ORIGIN_WORDS),
@@ -345,19 +425,19 @@ def _actor_like(text: str, s: int, m: Mention, folded: str) -> bool:
     return not _LOCATIVE_CHAIN_FOLDED.search(folded[max(s, m.start - 60):m.start])
 
 
-def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]], folded: str | None = None
+def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]], folded: str | None = None, cues: int = -1
                  ) -> list[tuple[int, Mention]]:
     """The mentions that say where it happened: containers of a more precise place drop out.
 
-    ``folded``: ``case_fold(text)``, if the caller has it.
+    ``folded``: ``case_fold(text)``, if the caller has it; ``cues``: the sentence's ``sentence_cues``.
     """
     folded = folded or case_fold(text)
     kept = [(i, m) for i, m in mentions
-            if not search_in(_CONTEXT_ONLY_FOLDED, _CONTEXT_WORDS, folded, max(s, m.start - 20), m.start)
+            if not search_in(_CONTEXT_ONLY_FOLDED, _CONTEXT_WORDS, folded, max(s, m.start - 20), m.start, cues)
             and not _actor_like(text, s, m, folded)]
     # "Hawija, west of Kirkuk": Kirkuk only says where Hawija is, unless it is all the sentence names.
     landmarks = [(i, m) for i, m in kept
-                 if search_in(_LANDMARK_FOLDED, _LANDMARK_WORDS, folded, max(s, m.start - 20), m.start)]
+                 if search_in(_LANDMARK_FOLDED, _LANDMARK_WORDS, folded, max(s, m.start - 20), m.start, cues)]
     if len(landmarks) < len(kept):
         kept = [k for k in kept if k not in landmarks]
     precise = [m.place for _, m in kept if m.place and m.place.precision < 3]
@@ -416,50 +496,64 @@ def choose_event(found: list[tuple[str, re.Match]], anchor: int) -> str:
     return found[0][0] if len(found) == 1 else min(found, key=rank)[0]
 
 
+_LEXICON_SHIFT = len(_CUE_SCANS) + 1  # above every cue bit: where lexicon_scan puts the lexicons' anchors
+
+
+def by_sentence(spans: list[tuple[int, int]], mentions: list[Mention]) -> dict[int, list[tuple[int, Mention]]]:
+    """Sentence index -> the located mentions inside it (with their indexes), in mention order.
+
+    Spans are disjoint and sorted, so a mention can only be inside the last one starting at or before it: one
+    bisect per mention, not a test of every sentence.
+    """
+    starts = [s for s, _ in spans]
+    out: dict[int, list[tuple[int, Mention]]] = {}
+    for i, m in enumerate(mentions):
+        if m.place is not None and (n := bisect_right(starts, m.start) - 1) >= 0 and m.end <= spans[n][1]:
+            out.setdefault(n, []).append((i, m))
+    return out
+
+
 def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
     """One claim per sentence that names a located place and an event, in text order."""
     text = article.text
     folded = case_fold(text)  # once per article: every cue test reads its slices
     events, actors = lexicon.events(), lexicon.actors()
+    automaton, actors_shift = lexicon_scan(events, actors), _LEXICON_SHIFT + events.width
     claims: list[Claim] = []
-    located = [(i, m) for i, m in enumerate(mentions) if m.place is not None]
-    starts = [m.start for _, m in located]
-    ordered = starts == sorted(starts)  # as recognize gives them; then each sentence's mentions are a slice
     title = fold(article.title or "")
     spans = split(text)
-    for n, (s, e) in enumerate(spans):
+    located = by_sentence(spans, mentions)
+    for n in sorted(located):
+        s, e = spans[n]
         # A headline standing above the text restates the lead; counting it would double the lead claim.
         headline = (n == 0 and title and fold(text[s:e]) == title and "\n" in text[e:e + 3]
                     and not text[s:e].rstrip().endswith("."))
         if text[s] == "#" or headline:
             continue
-        near = located[bisect_left(starts, s):bisect_right(starts, e)] if ordered else located
-        inside = [(i, m) for i, m in near if s <= m.start and m.end <= e]
-        if not inside:
-            continue
         sentence, folded_sentence = text[s:e], folded[s:e]
-        found = events.all(sentence, folded_sentence)
+        hits = scan(automaton, folded_sentence)  # every cue word and anchor of the sentence, in one pass
+        found = events.all(sentence, folded_sentence, hits, _LEXICON_SHIFT)
         if not found:
             continue
-        places = claim_places(text, s, inside, folded)
+        cues = sentence_cues(folded_sentence, hits)
+        places = claim_places(text, s, located[n], folded, cues)
         if not places:
             continue
         event = choose_event(found, places[0][1].start - s)
         first: dict[str, int] = {}
-        for label, m in actors.all(sentence, folded_sentence):
+        for label, m in actors.all(sentence, folded_sentence, hits, actors_shift):
             first.setdefault(label, m.start())  # a label's matches come in text order
-        names = sorted(first.items(), key=lambda kv: kv[1])
-        when, _precision = claim_date(sentence, article.published, folded_sentence)
+        when, _precision = claim_date(sentence, article.published, folded_sentence, cues)
         claims.append(Claim(
             start=s, end=e, event=event,
-            places=tuple(m.place.id for _, m in places),
-            actors=tuple(label for label, _ in names),
-            quantities=tuple(quantities(sentence, event, folded_sentence)),
+            places=tuple([m.place.id for _, m in places]),
+            actors=tuple(sorted(first, key=first.__getitem__)),  # by first mention; stable: ties keep label order
+            quantities=tuple(quantities(sentence, event, folded_sentence, cues)),
             date=when,
-            attribution=attribution(sentence, folded_sentence),
-            hedged=hedged(sentence, folded_sentence),
-            mentions=tuple(i for i, _ in places),
-            roles=tuple(role(text, m.start, s, folded) for _, m in places),
+            attribution=attribution(sentence, folded_sentence, cues),
+            hedged=hedged(sentence, folded_sentence, cues),
+            mentions=tuple([i for i, _ in places]),
+            roles=tuple([role(text, m.start, s, folded, cues) for _, m in places]),
             time_precision=_precision,
         ))
     return claims

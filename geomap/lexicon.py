@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -14,72 +15,115 @@ import ahocorasick
 from geomap.errors import ConfigError
 from geomap.gazetteer import parse_yaml
 
+# A hit of a ``bit_automaton`` scan: the index of a word's last character, the word's bits and its length.
+Hit = tuple[int, tuple[int, int]]
+
 
 @dataclass(frozen=True)
 class Lexicon:
     """Ordered (label, pattern) pairs; the first label whose pattern matches wins.
 
-    ``anchors`` (one entry per label, from ``anchors_of``) lets ``all`` skip labels that cannot match:
-    a sentence is scanned once for every label's anchors, and only the labels found run their regex.
-    ``folded`` (one entry per label, from ``compile_folded``) finds in ``case_fold`` text, several times faster,
-    every place where the label's pattern could match; None where a label has terms it cannot model.
+    ``anchors`` (one entry per label, from ``anchors_of``): words one of which every match of the label contains;
+    ``starts`` (from ``starts_of``): words one of which starts every match. One scan of a sentence for all of them
+    (``anchor_bits``) says which labels can match (rarer words: a label's longest) and where (its first words).
     """
 
     entries: tuple[tuple[str, re.Pattern], ...]
     anchors: tuple[frozenset[str] | None, ...] = field(default=(), compare=False)
-    folded: tuple[re.Pattern | None, ...] = field(default=(), compare=False)
+    starts: tuple[frozenset[str] | None, ...] = field(default=(), compare=False)
 
-    def all(self, text: str, folded: str | None = None) -> list[tuple[str, re.Match]]:
+    def all(self, text: str, folded: str | None = None, hits: list[Hit] | None = None, shift: int = 0
+            ) -> list[tuple[str, re.Match]]:
         """Every match of every label, label by label in lexicon order, each label's in text order.
 
-        ``folded``: ``case_fold(text)``, if the caller has it. A label with a folded pattern tries its own
-        pattern only where that one matches, from left to right as ``finditer`` would: the same matches.
+        A label whose anchors ``folded`` (``case_fold(text)``) holds tries its pattern only where one of its
+        starts is, from left to right, each past its last match, as ``finditer`` would: the same matches, and no
+        search through the text. ``hits``: ``scan(automaton, folded)`` of an automaton holding ``anchor_bits``
+        shifted left by ``shift``, if the caller scanned for these words with others in one pass.
         """
-        folded = folded or case_fold(text)
-        quick = self.folded if len(self.folded) == len(self.entries) else (None,) * len(self.entries)
+        if hits is None:
+            automaton = self._automaton
+            hits, shift = scan(automaton, folded or case_fold(text)) if automaton is not None else [], 0
+        found, starts, start_bits = 0, [], self._every << (len(self.entries) + shift)
+        for end, (bits, size) in hits:
+            found |= bits
+            if bits & start_bits:
+                starts.append((end - size + 1, bits))
+        starts.sort()  # by position: a word inside a longer one ends first but starts later
         out = []
-        for n in self._candidates(text, folded):
+        for n in bits_of(found >> shift & self._every | self._always):
             label, pattern = self.entries[n]
-            if quick[n] is None:
+            if self._always >> n & 1:  # no anchors: the plain scan
                 out += [(label, m) for m in pattern.finditer(text)]
                 continue
-            pos = 0
-            while (f := quick[n].search(folded, pos)) is not None:
-                m = pattern.match(text, f.start())
-                if m is None:  # a CAPITALISED term in other case
-                    pos = f.start() + 1
-                else:
+            bit, pos = 1 << (n + len(self.entries) + shift), 0
+            for start, bits in starts:
+                if bits & bit and start >= pos and (m := pattern.match(text, start)) is not None:
                     out.append((label, m))
                     pos = m.end()
         return out
 
-    def _candidates(self, text: str, folded: str | None = None) -> list[int]:
-        """The labels (by index) whose anchors ``text`` contains, and those without anchors."""
-        if len(self.anchors) != len(self.entries):
-            return list(range(len(self.entries)))
-        found = set(self._always)
-        if self._automaton is not None:
-            for _, labels in self._automaton.iter(folded or case_fold(text)):
-                found.update(labels)
-        return sorted(found)
+    @cached_property
+    def anchor_bits(self) -> dict[str, int]:
+        """Word -> bit n for each label n it is an anchor of, bit n + len(entries) for each it is a start of.
+
+        Empty when no anchors were given.
+        """
+        index: dict[str, int] = {}
+        if len(self.anchors) == len(self.starts) == len(self.entries):
+            for bit, words in enumerate((*self.anchors, *self.starts)):
+                for w in words or ():
+                    index[w] = index.get(w, 0) | 1 << bit
+        return index
+
+    @property
+    def width(self) -> int:
+        """How many bits ``anchor_bits`` uses: a scan for other words too puts theirs above."""
+        return 2 * len(self.entries)
 
     @cached_property
-    def _always(self) -> tuple[int, ...]:
-        return tuple(n for n, a in enumerate(self.anchors) if a is None)
+    def _every(self) -> int:
+        return (1 << len(self.entries)) - 1
+
+    @cached_property
+    def _always(self) -> int:
+        """The labels no scan rules out: those without anchors, or all of them when no anchors were given."""
+        if not self.anchor_bits:
+            return self._every
+        return sum(1 << n for n, words in enumerate(zip(self.anchors, self.starts, strict=True)) if None in words)
 
     @cached_property
     def _automaton(self) -> ahocorasick.Automaton | None:
-        index: dict[str, set[int]] = {}
-        for n, anchors in enumerate(self.anchors):
-            for a in anchors or ():
-                index.setdefault(a, set()).add(n)
-        if not index:
-            return None
-        automaton = ahocorasick.Automaton()
-        for a, labels in index.items():
-            automaton.add_word(a, tuple(sorted(labels)))
-        automaton.make_automaton()
-        return automaton
+        return bit_automaton(self.anchor_bits)
+
+
+def bit_automaton(words: dict[str, int]) -> ahocorasick.Automaton | None:
+    """An Aho-Corasick scan for ``words``, each carrying its bits (and length), for ``scan``; None for no words."""
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for w, bits in words.items():
+        automaton.add_word(w, (bits, len(w)))
+    automaton.make_automaton()
+    return automaton
+
+
+def scan(automaton: ahocorasick.Automaton, folded: str) -> list[Hit]:
+    """Every occurrence in ``folded`` of a word of ``automaton`` (``bit_automaton``), overlapping ones too.
+
+    One pass answers for many word sets at once, each a bit: pyahocorasick costs per character scanned.
+    """
+    return list(automaton.iter(folded))
+
+
+def bits_of(bits: int) -> list[int]:
+    """The indexes of the set bits of ``bits``, lowest first."""
+    out = []
+    while bits:
+        low = bits & -bits
+        out.append(low.bit_length() - 1)
+        bits ^= low
+    return out
 
 
 # ASCII capitals -> small letters, as a byte table: ``bytes.translate`` is one table lookup per character, many
@@ -116,17 +160,31 @@ def case_fold(text: str) -> str:
 
 
 def anchors_of(terms: list[str]) -> frozenset[str] | None:
-    """For each term, its longest word, case-folded: any match of ``compile_terms(terms)`` contains one.
+    """For each term, its longest word, case-folded: any match of ``compile_terms(terms)`` contains one."""
+    return _words_of(terms, lambda words: max(words, key=len))
 
-    None (always run the label) when a term is not plain ASCII, whose case rules this does not model.
+
+def starts_of(terms: list[str]) -> frozenset[str] | None:
+    """For each term, its first word, case-folded: every match of ``compile_terms(terms)`` starts with one.
+
+    A term's first word is literal in its pattern, and ``case_fold`` makes each character the ASCII letter it
+    matches under re.I: in ``case_fold`` text, the word is where the match starts.
+    """
+    return _words_of(terms, lambda words: words[0])
+
+
+def _words_of(terms: list[str], pick: Callable[[list[str]], str]) -> frozenset[str] | None:
+    """The word ``pick`` takes of each term, case-folded.
+
+    None (always run the label) when a term is not plain ASCII, whose case rules this does not model, or has
+    no word ("*").
     """
     out = set()
     for t in terms:
-        words = t.rstrip("*").split(" ")
-        anchor = max(words, key=len)
-        if not anchor or not t.isascii():
+        word = pick(t.rstrip("*").split(" "))
+        if not word or not t.isascii():
             return None
-        out.add(case_fold(anchor))
+        out.add(case_fold(word))
     return frozenset(out)
 
 
@@ -134,19 +192,6 @@ def _term(term: str) -> str:
     star = term.endswith("*")
     words = re.escape(term.rstrip("*")).replace(r"\ ", r"[\s-]+")
     return words + (r"[\w-]*" if star else "") + r"(?![\w-])"
-
-
-def compile_folded(terms: list[str]) -> re.Pattern | None:
-    """A pattern without re.I that matches ``case_fold`` text wherever ``compile_terms(terms)`` matches the text
-    (CAPITALISED terms in any case); faster, since without re.I the regex engine skips alternatives by their
-    first letter.
-
-    None when a term is not plain ASCII, whose case rules ``case_fold`` does not model, or may match nothing.
-    """
-    if not terms or not all(t.isascii() and t.rstrip("*") for t in terms):
-        return None
-    loose = sorted((case_fold(t) for t in terms), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(_term(t) for t in loose) + ")")
 
 
 def compile_terms(terms: list[str]) -> re.Pattern:
@@ -178,7 +223,7 @@ def load_lexicon(path: Path, section: str) -> Lexicon:
     table = read_terms(path, section)
     return Lexicon(tuple((label, compile_terms(terms)) for label, terms in table.items()),
                    tuple(anchors_of(terms) for terms in table.values()),
-                   tuple(compile_folded(terms) for terms in table.values()))
+                   tuple(starts_of(terms) for terms in table.values()))
 
 
 def packaged(name: str) -> Path:

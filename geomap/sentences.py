@@ -22,13 +22,14 @@ def split(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _END_GUARDED.finditer(text):
-        end = m.end()
-        # Only a mark with a period (or a period before a line end) can close an abbreviation.
-        if (("." in m.group() or text[end - 2:end] == ".\n")
+        end, mark = m.end(), m.group()
+        # Only a mark with a period (or a period before a line end) can close an abbreviation, and most sentences end
+        # with a bare period after a word of five letters or more, longer than any abbreviation: no test needed.
+        if (("." in mark or text[end - 2:end] == ".\n")
+                and not (mark == "." and end - 6 >= start and text[end - 6:end - 1].isalpha())
                 and abbreviation_ends(text[max(start, end - 6):end].rstrip("\"'”’)]"))):
             continue
-        nxt = text[end:end + 3].lstrip()
-        if m.group().strip() and nxt[:1].islower():
+        if mark.strip() and text[end:end + 3].lstrip()[:1].islower():
             continue  # "… as the council tries": not a sentence end
         spans.append((start, end))
         start = end

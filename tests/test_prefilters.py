@@ -1,22 +1,25 @@
 """The fast paths of claim extraction skip a regex only where it cannot match: same results as running it.
 
-``Lexicon.all`` runs only the labels whose anchor words a sentence holds; dates, attribution, hedging, place
-roles and sentence ends each test for a word or character every match needs before searching. Case-insensitive
-patterns run without re.I on ``case_fold`` text. Each is checked against the plain search on random sentences
-made of lexicon terms, cue words and random characters, in random case, with the characters a case-insensitive
-regex matches to ASCII letters ("İ", "ı", "ſ", Kelvin "K").
+``Lexicon.all`` tries a label's pattern only where one of its anchor words starts; one scan of a sentence finds
+those and the cue words of dates, attribution, hedging and place roles, which, like sentence ends, each test for
+a word or character every match needs before searching. Case-insensitive patterns run without re.I on
+``case_fold`` text. Each is checked against the plain search on random sentences made of lexicon terms, cue
+words and random characters, in random case, with the characters a case-insensitive regex matches to ASCII
+letters ("İ", "ı", "ſ", Kelvin "K").
 """
 
 from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geomap import claims, dates, lexicon, local, recognize, sentences
 from geomap.lexicon import case_fold, load_lexicon
+from geomap.model import Mention, Place
 
 TERMS = [t for name, section in (("events.yaml", "events"), ("actors.yaml", "actors"))
          for terms in lexicon.read_terms(lexicon.packaged(name), section).values() for t in terms]
@@ -81,6 +84,15 @@ def test_lexicon_all_equals_running_every_label(text):
 @given(sentences_)
 def test_prefilters_never_skip_a_match(text):
     check_prefilters(text)
+
+
+@SETTINGS
+@given(sentences_)
+def test_the_first_character_guard_of_a_source_rules_out_no_match(text):
+    pattern = claims._ATTRIBUTION[1][0]
+    assert pattern.pattern.startswith(claims._SOURCE_FIRST)
+    plain = re.compile(pattern.pattern.removeprefix(claims._SOURCE_FIRST))
+    assert [m.regs for m in pattern.finditer(text)] == [m.regs for m in plain.finditer(text)]
 
 
 @SETTINGS
@@ -167,7 +179,6 @@ def test_labels_without_anchors_always_run(tmp_path):
                     encoding="utf-8")
     lex = load_lexicon(path, "events")
     assert lex.anchors == (None, None, frozenset({"raid", "strike"}))
-    assert [p is None for p in lex.folded] == [True, True, False]  # "raid*, Strike" runs on the fold
     assert [(label, m.group()) for label, m in lex.all("STRIKE and strike")][3:] == [("raid", "STRIKE"), ("raid", "strike")]
     text = "HÜCUMLAR and a RAIDS strike"
     assert spans(lex.all(text)) == plain_all(lex, text)
@@ -176,10 +187,20 @@ def test_labels_without_anchors_always_run(tmp_path):
     assert {label for label, _ in lex.all("calm")} == {"anything"}
 
 
-def test_packaged_lexicons_take_the_folded_path():
-    """Every packaged label has a folded pattern, so the equality tests above exercise it."""
+def test_a_start_inside_a_longer_one_is_tried_after_it(tmp_path):
+    """"b" is found ending before "a.b.c" does, but starts after it: the match at 0 wins, as in ``finditer``."""
+    path = tmp_path / "events.yaml"
+    path.write_text("version: 1\nevents:\n  dots: [a.b.c, b]\n", encoding="utf-8")
+    lex = load_lexicon(path, "events")
+    for text in ("a.b.c", "x a.b.c b"):
+        assert spans(lex.all(text)) == plain_all(lex, text)
+    assert spans(lex.all("a.b.c")) == [("dots", (0, 5))]
+
+
+def test_packaged_lexicons_take_the_anchored_path():
+    """Every packaged label has anchors, so the equality tests above exercise the matches at anchor starts."""
     for lex in (lexicon.events(), lexicon.actors()):
-        assert len(lex.folded) == len(lex.entries) and all(p is not None for p in lex.folded)
+        assert len(lex.anchors) == len(lex.entries) and all(a is not None for a in lex.anchors)
 
 
 def test_capitalised_terms_match_only_in_capitals_on_the_folded_path():
@@ -357,3 +378,48 @@ def test_organisation_heads_are_read_as_the_words_after_a_name(after):
             plain = True
             break
     assert recognize._heads_organisation("Aleppo" + after, len("Aleppo")) == plain, after
+
+
+def outcome(fn: Callable[..., object], *args: object) -> object:
+    """What ``fn(*args)`` returns, or the type of what it raises ("dozenſ" is read as "dozens", and not found)."""
+    try:
+        return fn(*args)
+    except Exception as e:
+        return type(e)
+
+
+@SETTINGS
+@given(sentences_, st.integers(0, 60), st.integers(0, 60))
+def test_one_scan_finds_each_cue_and_each_lexicon_label(text, start, end):
+    """One ``lexicon_scan`` of a sentence sets a cue's bit where ``could_match`` finds its words, and gives each
+    lexicon the anchors it would scan for itself: the claims found with it are those found without."""
+    sentence = text[start:end]
+    folded = case_fold(sentence)
+    events, actors = lexicon.events(), lexicon.actors()
+    hits = lexicon.scan(claims.lexicon_scan(events, actors), folded)
+    cues = claims.sentence_cues(folded, hits)
+    assert cues & (1 << claims._LEXICON_SHIFT) - 1 == claims.sentence_cues(folded)
+    assert bool(cues & claims._HAS_DIGIT) == bool(claims._DIGIT.search(sentence))
+    for words in claims._CUE_SCANS:
+        assert bool(cues & words) == claims.could_match(folded, words)
+    for lex, shift in ((events, claims._LEXICON_SHIFT), (actors, claims._LEXICON_SHIFT + events.width)):
+        assert spans(lex.all(sentence, folded, hits, shift)) == spans(lex.all(sentence)) == plain_all(lex, sentence)
+    for fn, *args in [(claims.quantities, sentence, "surrender"), (claims.quantities, sentence, "other"),
+                      (claims.claim_date, sentence, "2017-10-31"), (claims.attribution, sentence),
+                      (claims.hedged, sentence)]:  # with the cues, and testing every pattern (cues -1)
+        assert outcome(fn, *args, folded, cues) == outcome(fn, *args, None, -1)
+    for at in range(start, min(end, len(text)) + 1):  # a place in the sentence: its cue windows are inside
+        assert claims.role(text, at, start, case_fold(text), cues) == claims.role(text, at, start)
+
+
+@SETTINGS
+@given(st.lists(sentences_, max_size=4).map("".join), st.lists(st.tuples(st.integers(0, 200), st.integers(0, 8),
+                                                                          st.booleans()), max_size=12))
+def test_mentions_by_sentence_are_those_inside_each(text, bounds):
+    """One bisect per mention finds the mentions inside each sentence, as testing every sentence would."""
+    place = Place("p", "P", 0.0, 0.0, "town", "IQ", "gazetteer")
+    mentions = [Mention(a, a + n, text[a:a + n], place if located else None) for a, n, located in bounds]
+    spans_ = sentences.split(text)
+    expected = {n: [(i, m) for i, m in enumerate(mentions) if m.place and s <= m.start and m.end <= e]
+                for n, (s, e) in enumerate(spans_)}
+    assert claims.by_sentence(spans_, mentions) == {n: found for n, found in expected.items() if found}
