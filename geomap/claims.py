@@ -216,9 +216,10 @@ def quantities(sentence: str, event: str, folded: str | None = None, cues: int |
             if (last and last[0] in MONTHS) or _MONTH_AFTER.match(after):
                 continue  # a day of a month
         if vague:
-            value: float | None = float(_VAGUE[" ".join(vague.lower().split())])
+            # Values are read from the folded match: "dozenſ" (long s) matched as "dozens", and is looked up so.
+            value: float | None = float(_VAGUE[" ".join(m.group("vague").split())])
         else:
-            value = _word_value(num)  # "four to five" -> the lowest, 4
+            value = _word_value(m.group("num"))  # "four to five" -> the lowest, 4
             if value is None or (value in (1.0,) and m.start("mod") < 0):
                 continue  # "one" as a pronoun is not a count
         text = sentence[start:end].strip()
@@ -270,7 +271,8 @@ def claim_date(sentence: str, published: str | None, folded: str | None = None, 
         cues = sentence_cues(folded)
     m = _DAY_MONTH_FOLDED.search(folded) if cues & _HAS_DIGIT and cues & _MONTH_NAMES else None
     if m and "may" not in group_in(sentence, m, 0).split():  # lowercase "may" is the verb
-        month = MONTHS[(group_in(sentence, m, "m1") or group_in(sentence, m, "m2")).lower()]
+        # Words are read from the folded match, as the pattern matched them ("ſept", long s, is "sept").
+        month = MONTHS[m.group("m1") or m.group("m2")]
         day = int(group_in(sentence, m, "d1") or group_in(sentence, m, "d2"))
         # No year given: the latest such day on or before publication.
         year = pub.year if (month, day) <= (pub.month, pub.day) else pub.year - 1
@@ -281,11 +283,11 @@ def claim_date(sentence: str, published: str | None, folded: str | None = None, 
     m = _RELATIVE_FOLDED.search(folded) if cues & _RELATIVE_WORDS else None
     if not m:
         return None, None
-    if weekday := group_in(sentence, m, "weekday"):
+    if weekday := m.group("weekday"):
         # "on Friday" in a Friday paper is that day; otherwise the latest such day before it.
-        back = (pub.weekday() - _WEEKDAYS.index(weekday.lower())) % 7
+        back = (pub.weekday() - _WEEKDAYS.index(weekday)) % 7
         return (pub - timedelta(days=back)).isoformat(), "day"
-    word = " ".join(group_in(sentence, m, "word").lower().split())
+    word = " ".join(m.group("word").split())
     if word == "yesterday":
         return (pub - timedelta(days=1)).isoformat(), "day"
     if word == "today":

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from geomap.lexicon import case_fold
+
 MONTHS = {
     m: i
     for i, names in enumerate(
@@ -54,7 +56,8 @@ def find_dates(text: str) -> list[DateMatch]:
     for pattern in patterns:
         for m in pattern.finditer(text):
             g = m.groupdict()
-            month = int(g["mnum"]) if g.get("mnum") else MONTHS[g["month"].lower()]
+            # case_fold: the name as the case-insensitive pattern read it ("ſept", with a long s, is "sept").
+            month = int(g["mnum"]) if g.get("mnum") else MONTHS[case_fold(g["month"])]
             try:
                 value = date(int(g["year"]), month, int(g["day"]))
             except ValueError:

@@ -27,6 +27,23 @@ def test_quantities(text, value, kind):
     assert [(q.value, q.kind) for q in found] == [(value, kind)]
 
 
+def test_counts_in_letters_that_match_ascii_ones_are_read():
+    """A case-insensitive match of "dozens" or "seven" may hold a long s (ſ) or a Kelvin sign: read as the word it
+    matched, not looked up as written (which stopped the build with a KeyError)."""
+    found = quantities("Dozenſ of fighters and ſeven civilians were killed", "other")
+    assert [(q.text, q.value, q.kind) for q in found] == [("Dozenſ", 12, "killed"), ("ſeven", 7, "killed")]
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Fighting began on ſept 3 in Mosul.", ("2017-09-03", "day")),
+    ("Fighting began on 3 ſeptember 2016 in Mosul.", ("2016-09-03", "day")),
+    ("Fighting began on ſunday in Mosul.", ("2017-10-29", "day")),
+    ("Fighting began laſt week in Mosul.", ("2017-10-24", "week")),
+])
+def test_dates_in_letters_that_match_ascii_ones_are_read(sentence, expected):
+    assert claim_date(sentence, "2017-10-31") == expected
+
+
 @pytest.mark.parametrize("text", ["a 9-month-long standoff", "in just 11 days", "on 26 October 2017", "in 2014"])
 def test_durations_and_dates_are_not_counts(text):
     assert quantities(text, "other") == []

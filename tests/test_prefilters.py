@@ -381,7 +381,7 @@ def test_organisation_heads_are_read_as_the_words_after_a_name(after):
 
 
 def outcome(fn: Callable[..., object], *args: object) -> object:
-    """What ``fn(*args)`` returns, or the type of what it raises ("dozenſ" is read as "dozens", and not found)."""
+    """What ``fn(*args)`` returns, or the type of what it raises: the fast and plain paths must fail alike too."""
     try:
         return fn(*args)
     except Exception as e:
