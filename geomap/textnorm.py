@@ -95,13 +95,17 @@ def _doubled_spaces(flat: str) -> list[int]:
 
 def _identity(n: int) -> array:
     """0, 1, ..., n - 1, sliced from an array made once: a list of offsets would make an int object per character
-    of every article, where an array slice is one copy."""
+    of every article, where an array slice is one copy. The array kept is at most IDENTITY_KEPT long: a rare
+    longer text (articles may reach 20 MB) gets one of its own, which would otherwise stay in every worker."""
     global _IDENTITY
+    if n > IDENTITY_KEPT:
+        return array("q", range(n))
     if len(_IDENTITY) < n:
-        _IDENTITY = array("q", range(max(n, 2 * len(_IDENTITY))))
+        _IDENTITY = array("q", range(min(max(n, 2 * len(_IDENTITY)), IDENTITY_KEPT)))
     return _IDENTITY[:n]
 
 
+IDENTITY_KEPT = 1 << 20  # characters: 8 MB of offsets at most
 _IDENTITY = array("q")
 
 

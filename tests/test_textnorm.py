@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from geomap import textnorm
 from geomap.textnorm import _fold_with_map_chars, fold, fold_with_map
 
 # Characters that fold away, expand, become spaces, combine or sit at the edges of the possessive rule.
@@ -30,3 +31,13 @@ def test_offsets_point_back_into_the_text():
 def test_an_expanding_character_keeps_every_offset():
     folded, index = fold_with_map("Straße 5")
     assert folded == "strasse 5" and list(index) == [0, 1, 2, 3, 4, 4, 5, 6, 7]
+
+
+def test_offsets_of_a_text_longer_than_the_kept_array_are_its_own(monkeypatch):
+    monkeypatch.setattr(textnorm, "IDENTITY_KEPT", 16)
+    monkeypatch.setattr(textnorm, "_IDENTITY", textnorm.array("q"))
+    text = "Mosul, Iraq\u00a0and Raqqa, Syria"  # longer than 16, with a character folded to a space
+    folded, index = fold_with_map(text)
+    assert (folded, list(index)) == _fold_with_map_chars(text)
+    assert len(textnorm._IDENTITY) == 0  # nothing kept for it
+    assert list(fold_with_map("Hawija")[1]) == list(range(6)) and len(textnorm._IDENTITY) <= 16
