@@ -49,11 +49,9 @@ class Resources:
     def with_gazetteer(cls, gaz: gazetteer_mod.Gazetteer, offline_fallback: bool = True) -> Resources:
         fallback = OfflineGeoNames() if offline_fallback else None
         res = cls(gaz, GazetteerGeocoder(gaz), fallback, fallback.matchable() if fallback else WorldNames())
-        # Prepared here, once, rather than inside the first article (0.3 s) of each forked worker.
+        # Prepared here, once, rather than inside the first article (and then shared by forked workers).
         region_index()
-        common_words()
         recognize("", gaz, res.world)
-        extract_claims(Article("", "", ""), [])  # the lexicons and their scans
         return res
 
     @property
@@ -134,6 +132,10 @@ def _read_fresh(todo: list[Article], res: Resources, engine: Engine) -> list[Rea
     if engine.scheduler:
         return parallel.map_dask(engine.scheduler, _read_remote, todo, (res.gazetteer, res.fallback is not None),
                                  progress)
+    # Loaded here, where there are articles to read, before workers fork: else the first article of each worker
+    # loads them (0.3 s), and a build that finds every article in the cache does not need them.
+    common_words()
+    extract_claims(Article("", "", ""), [])  # the claim lexicons and their scans
     return parallel.map_processes(partial(_reading, res=res), todo, engine.jobs, progress)
 
 
