@@ -133,28 +133,38 @@ class WordMatcher:
     more than the scan. So the scan runs on ``_spaced(folded)``, every character but letters and digits made a
     space, for each name's own ``_spaced`` form (a space on each side): only whole-word hits come out, and a hit
     is the name itself where the folded text holds it there ("u.s." is " u s  ", which "u s" would match too).
+    A name of letters and digits alone is there wherever its spaced form is (``_spaced`` keeps those
+    characters), so only the others are compared with the folded text.
     """
 
-    automaton: ahocorasick.Automaton  # _spaced(name) -> ((name, value), ...)
+    automaton: ahocorasick.Automaton  # _spaced(name) -> ((len(name) + 1, name.isalnum(), name, value), ...)
+
+    def hits(self, folded: str, spaced: str) -> list[tuple[int, int, str, object]]:
+        """(start, end) in ``folded``, name and value of every name standing there; ``spaced``: ``_spaced(folded)``.
+
+        A list, made in one loop: every article's names come through here, and a generator's resumptions cost
+        more than the appends."""
+        out: list[tuple[int, int, str, object]] = []
+        if len(self.automaton):
+            for end, entries in self.automaton.iter(spaced):
+                for reach, plain, name, value in entries:
+                    start = end - reach  # ``spaced`` has one more character in front
+                    if plain or folded.startswith(name, start):
+                        out.append((start, end - 1, name, value))
+        return out
 
     def iter(self, folded: str, spaced: str) -> Iterator[tuple[int, int, str, object]]:
-        """(start, end) in ``folded``, name and value of every name standing there; ``spaced``: ``_spaced(folded)``."""
-        if not len(self.automaton):
-            return
-        for end, entries in self.automaton.iter(spaced):
-            for name, value in entries:
-                start = end - len(name) - 1  # ``spaced`` has one more character in front
-                if folded.startswith(name, start):
-                    yield start, end - 1, name, value
+        """``hits`` one by one."""
+        return iter(self.hits(folded, spaced))
 
 
 def word_matcher(entries: Iterable[tuple[str, object]]) -> WordMatcher:
     """A ``WordMatcher`` for (name, value) pairs; a later pair for a name replaces an earlier one, and the empty
     name is found nowhere."""
-    spaced: dict[str, list[tuple[str, object]]] = {}
+    spaced: dict[str, list[tuple[int, bool, str, object]]] = {}
     for name, value in dict(entries).items():
         if name:
-            spaced.setdefault(_spaced(name), []).append((name, value))
+            spaced.setdefault(_spaced(name), []).append((len(name) + 1, name.isalnum(), name, value))
     automaton = ahocorasick.Automaton()
     for key, found in spaced.items():
         automaton.add_word(key, tuple(found))
@@ -182,7 +192,7 @@ def _word_spans(text: str) -> list[list[tuple[int, int]]]:
     are case-sensitive), in text order: one automaton pass for all, where a regex scan for each tried every
     position of the text."""
     spans: list[list[tuple[int, int]]] = [[] for _ in LOCATIVE]
-    for start, end, _, entries in _locative_words().iter(text, _spaced(text)):
+    for start, end, _, entries in _locative_words().hits(text, _spaced(text)):
         for i in entries:
             spans[i].append((start, end))
     return spans
@@ -199,41 +209,27 @@ def _locative_words() -> WordMatcher:
 
 
 @lru_cache(maxsize=8)
-def _world_matcher(world: Mapping[str, int]) -> WordMatcher:
-    """GeoNames names and demonyms: values are (key to look the place up by, source).
+def _names_matcher(gazetteer: Gazetteer, world: Mapping[str, int]) -> WordMatcher:
+    """Gazetteer names, GeoNames names and demonyms in one automaton, for one scan and one loop over its hits:
+    values are (key to look the place up by, source). A gazetteer name is the curated place only: the same name
+    from GeoNames or as a demonym is left out, rather than found and dropped in every text.
 
-    Built from the cached GeoNames names, it is cached beside them: loading it takes a quarter of building it.
+    Built from the cached GeoNames names, it is cached beside them, under the gazetteer's names too: loading it
+    takes a quarter of building it.
     """
     origin = getattr(world, "origin", "")
     if not origin:
-        return _build_world_matcher(world)
-    return cache.pickled(cache.cache_dir() / f"matcher-{cache.digest(cache.code_version(), origin)[:32]}.pickle",
-                         lambda: _build_world_matcher(world), "the name matcher")
+        return _build_names_matcher(gazetteer, world)
+    version = cache.digest(cache.code_version(), origin, *sorted(gazetteer.names))
+    return cache.pickled(cache.cache_dir() / f"matcher-{version[:32]}.pickle",
+                         lambda: _build_names_matcher(gazetteer, world), "the name matcher")
 
 
-def _build_world_matcher(world: Mapping[str, int]) -> WordMatcher:
+def _build_names_matcher(gazetteer: Gazetteer, world: Mapping[str, int]) -> WordMatcher:
     demonyms = ((word, (country, "demonym")) for word, country in getattr(world, "demonyms", {}).items())
-    # a town's name over a demonym ("Jordanian" is both)
-    return word_matcher(itertools.chain(demonyms, ((key, (key, "world")) for key in world)))
-
-
-@lru_cache(maxsize=8)
-def _curated_matcher(gazetteer: Gazetteer) -> WordMatcher:
-    return word_matcher((key, (key, "curated")) for key in gazetteer.names)
-
-
-def _hits(folded: str, gazetteer: Gazetteer, world: Mapping[str, int]) -> Iterator[tuple[int, int, str, str]]:
-    """(start, end, key to look the place up by, source) of every name standing as whole words in a folded text.
-
-    A gazetteer name is the curated place only: the same name from GeoNames or as a demonym is not reported.
-    """
-    names = gazetteer.names
-    spaced = _spaced(folded)
-    for start, end, name, (key, source) in _world_matcher(world).iter(folded, spaced):
-        if name not in names:
-            yield start, end, key, source
-    for start, end, _name, (key, source) in _curated_matcher(gazetteer).iter(folded, spaced):
-        yield start, end, key, source
+    # a town's name over a demonym ("Jordanian" is both), a gazetteer name over both
+    return word_matcher(itertools.chain(demonyms, ((key, (key, "world")) for key in world),
+                                        ((key, (key, "curated")) for key in gazetteer.names)))
 
 
 @lru_cache(maxsize=8)
@@ -403,7 +399,7 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
     world = world if world is not None else _NO_WORLD
     abbreviated = abbreviations(text, world)
     located = {m.start() for m in abbreviated if "name" in m.re.groupindex}  # where ", Ky." follows a name
-    for start_f, end_f, key, source in _hits(folded, gazetteer, world):
+    for start_f, end_f, _, (key, source) in _names_matcher(gazetteer, world).hits(folded, _spaced(folded)):
         start, end = index[start_f], index[end_f - 1] + 1
         span = text[start:end]
         if span.islower():

@@ -1,0 +1,70 @@
+"""The fast paths of recognition give what the plain forms they replace give.
+
+The name matcher compares a hit with the folded text only for names with characters other than letters and
+digits; curated and GeoNames names share one automaton that leaves out the GeoNames entries of curated names.
+Each is checked against the plain form on random texts made of the names, their neighbours and punctuation.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geomap import recognize
+from geomap.geocoders.geonames import WorldNames
+
+SETTINGS = settings(max_examples=1000, deadline=None)
+# Names of letters and digits, names with other characters, and names whose spaced forms are the same.
+NAMES = ["al bab", "bab", "ana", "u.s.", "u s", "us", "washington, d.c.", "d.c.", "homs (hims)", "(hims)", "a-b", "ab",
+         "zurich", "züri", "é", "x\u0301", "12", "jordan", "jordanian", "syria", "syrian"]
+texts = st.lists(st.one_of(st.sampled_from(NAMES), st.text(" .,()-_é\u0301\u2014\udc80xabns", max_size=4)),
+                 max_size=12).map("".join)
+
+
+def checked_hits(matcher: recognize.WordMatcher, folded: str) -> list[tuple[int, int, str, object]]:
+    """The plain form of ``WordMatcher.hits``: every entry compared with the folded text."""
+    out = []
+    for end, entries in matcher.automaton.iter(recognize._spaced(folded)) if len(matcher.automaton) else ():
+        for _, _, name, value in entries:
+            start = end - len(name) - 1
+            if folded.startswith(name, start):
+                out.append((start, end - 1, name, value))
+    return out
+
+
+@SETTINGS
+@given(texts)
+def test_only_names_with_other_characters_are_compared_with_the_text(text):
+    matcher = recognize.word_matcher((name, name.upper()) for name in NAMES)
+    assert matcher.hits(text, recognize._spaced(text)) == checked_hits(matcher, text)
+
+
+class Names:
+    """What the matcher reads of a gazetteer: its folded names."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = dict.fromkeys(names, ["x"])
+
+
+def two_scans(folded: str, gazetteer: Names, world: WorldNames) -> tuple[list, list]:
+    """The plain form: GeoNames names and demonyms less the curated names, and the curated names, each matched
+    with an automaton of its own (each list in the order its automaton reports)."""
+    demonyms = ((word, (country, "demonym")) for word, country in world.demonyms.items())
+    others = recognize.word_matcher(itertools.chain(demonyms, ((key, (key, "world")) for key in world)))
+    curated = recognize.word_matcher((key, (key, "curated")) for key in gazetteer.names)
+    spaced = recognize._spaced(folded)
+    return ([(s, e, v) for s, e, name, v in others.hits(folded, spaced) if name not in gazetteer.names],
+            [(s, e, v) for s, e, _, v in curated.hits(folded, spaced)])
+
+
+@SETTINGS
+@given(texts, st.lists(st.sampled_from(NAMES), unique=True), st.lists(st.sampled_from(NAMES), unique=True),
+       st.lists(st.sampled_from(NAMES), unique=True))
+def test_one_automaton_finds_what_two_did(text, curated, towns, demonyms):
+    gazetteer = Names(curated)
+    world = WorldNames(dict.fromkeys(towns, 1000), {d: "syria" for d in demonyms})
+    hits = [(s, e, v) for s, e, _, v in recognize._build_names_matcher(gazetteer, world).hits(text, recognize._spaced(text))]
+    assert ([h for h in hits if h[2][1] != "curated"], [h for h in hits if h[2][1] == "curated"]) \
+        == two_scans(text, gazetteer, world)
