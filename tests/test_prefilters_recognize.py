@@ -8,11 +8,12 @@ Each is checked against the plain form on random texts made of the names, their 
 from __future__ import annotations
 
 import itertools
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geomap import recognize
+from geomap import recognize, textnorm
 from geomap.geocoders.geonames import WorldNames
 
 SETTINGS = settings(max_examples=1000, deadline=None)
@@ -68,3 +69,27 @@ def test_one_automaton_finds_what_two_did(text, curated, towns, demonyms):
     hits = [(s, e, v) for s, e, _, v in recognize._build_names_matcher(gazetteer, world).hits(text, recognize._spaced(text))]
     assert ([h for h in hits if h[2][1] != "curated"], [h for h in hits if h[2][1] == "curated"]) \
         == two_scans(text, gazetteer, world)
+
+
+# The regexes that ``textnorm`` once ran, as written then.
+POSSESSIVE = re.compile("[" + re.escape("".join(sorted(textnorm._APOSTROPHES))) + r"](?=[sS](?![^\W_]))")
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+folding_texts = st.lists(st.one_of(st.sampled_from([*textnorm._APOSTROPHES, "s", "S", "s_", "'s", "’s ", "sé", "s1", "ß",
+                                                    "\u0301", "\udc80", "ı", "İ", "x", " ", "\n", "-", "é"]),
+                                   st.text(max_size=3)), max_size=16).map("".join)
+
+
+@SETTINGS
+@given(folding_texts)
+def test_possessives_and_characters_beyond_ascii_are_found_as_the_regexes_found_them(text):
+    assert textnorm._mark_possessives(text) == POSSESSIVE.sub(" ", text)
+    assert textnorm.non_ascii(text) == set(NON_ASCII.findall(text))
+
+
+@SETTINGS
+@given(folding_texts)
+def test_characters_that_fold_to_nothing_are_found_as_a_character_class_found_them(text):
+    chars = textnorm.non_ascii(text)
+    textnorm._learn(chars)
+    gone = textnorm._ASCII_GONE.decode("ascii") + "".join(sorted(c for c in chars if not textnorm._FOLD[ord(c)]))
+    assert textnorm._gone(text, chars) == [m.start() for m in re.finditer("[" + re.escape(gone) + "]", text)]
