@@ -89,12 +89,23 @@ def _matches_up_to(spans: list[tuple[int, int]], pattern: re.Pattern, text: str)
         space = start - 1
         if space < pos or not text[space].isspace():
             continue
-        other = _LAST_NOT_IN_NAME.search(text, pos, space)
-        m = pattern.search(text, other.start() + 1 if other else pos)
+        other = _last_not_in_name(text, pos, space)
+        m = pattern.search(text, other + 1 if other >= 0 else pos)
         if m is None:
             return
         yield m
         pos = m.end()
+
+
+def _last_not_in_name(text: str, pos: int, end: int) -> int:
+    """Where the last character no _NAME holds stands in ``text[pos:end]`` (-1 if none): looked for in the last
+    ``TAIL`` characters first, as a search from ``pos`` tries every position up to ``end``, most of an article."""
+    tail = max(pos, end - TAIL)
+    m = _LAST_NOT_IN_NAME.search(text, tail, end) or tail > pos and _LAST_NOT_IN_NAME.search(text, pos, tail)
+    return m.start() if m else -1
+
+
+TAIL = 64
 
 
 LOCATIVE_CUES = ("in", "near", "from", "toward", "towards", "outside", "around", "into", "across", "at", "reached",

@@ -93,3 +93,16 @@ def test_characters_that_fold_to_nothing_are_found_as_a_character_class_found_th
     textnorm._learn(chars)
     gone = textnorm._ASCII_GONE.decode("ascii") + "".join(sorted(c for c in chars if not textnorm._FOLD[ord(c)]))
     assert textnorm._gone(text, chars) == [m.start() for m in re.finditer("[" + re.escape(gone) + "]", text)]
+
+
+long_name_texts = st.lists(st.sampled_from(["Deir", "ez-Zor", "al-Anbar", "Anbar's", "x", "Idlib", " ", "  ", "\n", ", ",
+                                            ". ", "(", "é", "\u0301", "\udc80", "_", "'", "-", " province", "Province",
+                                            " district", " governorate", "xxxxxxxxxxxxxxxxxxxx", "                    "]),
+                           max_size=40).map("".join)
+
+
+@SETTINGS
+@given(long_name_texts, st.integers(0, 200), st.integers(0, 200))
+def test_the_last_character_outside_names_is_found_from_the_end_as_from_the_start(text, pos, end):
+    plain = recognize._LAST_NOT_IN_NAME.search(text, pos, end)
+    assert recognize._last_not_in_name(text, pos, end) == (plain.start() if plain else -1)
