@@ -460,21 +460,38 @@ def _trim_name(name: str, start: int) -> tuple[str, int]:
 _START = attrgetter("start")
 
 
+def _longest_first(c: Candidate) -> tuple[int, int]:
+    return c.start, c.start - c.end
+
+
 def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
-    """Curated names first, then GeoNames names, then pattern-found names where neither stands."""
+    """Curated names first, then GeoNames names, then pattern-found names where neither stands.
+
+    The candidates are sorted once, leftmost and longest first, and each group taken from them in that order.
+    """
 
     def pick(group: list[Candidate], taken: list[Candidate]) -> list[Candidate]:
+        """The names of ``group`` (in order) that overlap neither a ``taken`` one (disjoint) nor one picked before."""
         out: list[Candidate] = []
         spans = sorted((t.start, t.end) for t in taken)  # disjoint, so their ends are sorted too
         ends = [e for _, e in spans]
-        for c in sorted(group, key=lambda c: (c.start, -(c.end - c.start))):
+        for c in group:
             i = bisect_right(ends, c.start)  # the first taken span that ends after c starts
             if i < len(spans) and spans[i][0] < c.end or (out and c.start < out[-1].end):
                 continue
             out.append(c)
         return out
 
-    world = sorted((c for c in cands if not c.curated and c.key), key=_START)
+    curated: list[Candidate] = []
+    world: list[Candidate] = []
+    found: list[Candidate] = []
+    for c in sorted(cands, key=_longest_first):
+        if c.curated:
+            curated.append(c)
+        elif c.key:
+            world.append(c)
+        if not c.key:
+            found.append(c)
     starts = [w.start for w in world]
     reach = list(itertools.accumulate((w.end for w in world), max))  # the furthest end of the names so far
     longest = max((w.end - w.start for w in world), default=0)
@@ -487,18 +504,19 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
         near = world[bisect_left(starts, c.start - longest):i]
         return any(w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in near)
 
-    curated = pick([c for c in cands if c.curated and not inside_world_name(c)], [])
-    world = pick(world, curated)
-    named = curated + world
-    hints = {(c.start, c.end): c.kind_hint for c in cands if not c.key and c.kind_hint}
-    named = [Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
-             if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
-    found = pick([c for c in cands if not c.key], named)
-    return sorted(named + found, key=_START)
+    curated = pick([c for c in curated if not inside_world_name(c)], [])
+    named = curated + pick(world, curated)
+    hints = {(c.start, c.end): c.kind_hint for c in found if c.kind_hint}
+    if hints:
+        named = [Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
+                 if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
+    return sorted(named + pick(found, named), key=_START)
 
 
 # "US", "U.S.", "UK": places only after a locative word ("in the US"); otherwise adjectives ("US forces").
 _ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,3}|[A-Z]{2,3}")
+_ABBREVIATION_LENGTH = 6  # the longest text it matches
+_DASHES = "-‐–"  # what ADJECTIVE_SUFFIX starts with
 # \b(?:in|to|from|into|across|inside|within|throughout|at|visit(?:ed)?)\s+(?:the\s+)?$
 _LOCATIVE_BEFORE_BACK = re.compile(r"(?:\s+eht)?\s+(?:ni|ot|morf|otni|ssorca|edisni|nihtiw|tuohguorht|ta|(?:de)?tisiv)\b",
                                    re.I)
@@ -509,31 +527,37 @@ _POSSESSIVE = re.compile(r"['’]s?\b")
 
 
 def _classify(c: Candidate, text: str) -> Candidate:
-    """Mark organisation names, metonymy, adjectival and personal uses as non-places."""
+    """Mark organisation names, metonymy, adjectival and personal uses as non-places.
+
+    Each pattern is tried only where the character it starts with is there (a dash; a space after the name, or
+    before it for those read backwards): most names are followed by a comma or a full stop.
+    """
     if c.nonplace:
         return c
     after = text[c.end:c.end + 80]
     back = _backwards(text, c.start)
+    gap_after, gap_back = after[:1].isspace(), back[:1].isspace()
     reason = None
-    if ADJECTIVE_SUFFIX.match(after):
+    if after[:1] in _DASHES and ADJECTIVE_SUFFIX.match(after):
         reason = "adjective (e.g. US-led)"
-    elif _PERSON_PREFIX_BACK.match(back):
+    elif gap_back and _PERSON_PREFIX_BACK.match(back):
         reason = "part of a person's name"
     elif after[:1] == " " and _heads_organisation(text, c.end):
         reason = "organisation name"
-    elif _LOWER_NEXT.match(after) and after.split(None, 1)[0].lower().strip(",.;:") in SPEECH_VERBS \
-            and not _LOCATIVE_BEFORE_BACK.match(back):
+    elif gap_after and _LOWER_NEXT.match(after) and after.split(None, 1)[0].lower().strip(",.;:") in SPEECH_VERBS \
+            and not (gap_back and _LOCATIVE_BEFORE_BACK.match(back)):
         reason = "metonymy (the government speaking)"
-    elif _OFFICIAL_BACK.match(back):
+    elif gap_back and _OFFICIAL_BACK.match(back):
         reason = "metonymy (official X)"
     kind = c.kind_hint
-    if kind is None:
+    if kind is None and gap_after:
         m = _KIND_AFTER.match(after)
         if m:
             kind = m.group(1).lower()
     # (A state's newswire abbreviation, "Surrey, B.C.", is looked up by its full name and is no adjective.)
-    if reason is None and _ABBREVIATION.fullmatch(c.text) and fold(c.text) == c.key \
-            and (_POSSESSIVE.match(after) or not _LOCATIVE_BEFORE_BACK.match(back)):
+    if reason is None and len(c.text) <= _ABBREVIATION_LENGTH and _ABBREVIATION.fullmatch(c.text) \
+            and fold(c.text) == c.key \
+            and (_POSSESSIVE.match(after) or not (gap_back and _LOCATIVE_BEFORE_BACK.match(back))):
         reason = "abbreviation used as an adjective (e.g. US officials)"
     if reason or kind != c.kind_hint:
         return Candidate(c.start, c.end, c.text, c.key, c.curated, kind, reason)

@@ -106,3 +106,50 @@ long_name_texts = st.lists(st.sampled_from(["Deir", "ez-Zor", "al-Anbar", "Anbar
 def test_the_last_character_outside_names_is_found_from_the_end_as_from_the_start(text, pos, end):
     plain = recognize._LAST_NOT_IN_NAME.search(text, pos, end)
     assert recognize._last_not_in_name(text, pos, end) == (plain.start() if plain else -1)
+
+
+def plain_classify(c: recognize.Candidate, text: str) -> recognize.Candidate:
+    """``_classify`` as it was, every pattern tried for every name."""
+    if c.nonplace:
+        return c
+    after = text[c.end:c.end + 80]
+    back = recognize._backwards(text, c.start)
+    reason = None
+    if recognize.ADJECTIVE_SUFFIX.match(after):
+        reason = "adjective (e.g. US-led)"
+    elif recognize._PERSON_PREFIX_BACK.match(back):
+        reason = "part of a person's name"
+    elif after[:1] == " " and recognize._heads_organisation(text, c.end):
+        reason = "organisation name"
+    elif recognize._LOWER_NEXT.match(after) and after.split(None, 1)[0].lower().strip(",.;:") in recognize.SPEECH_VERBS \
+            and not recognize._LOCATIVE_BEFORE_BACK.match(back):
+        reason = "metonymy (the government speaking)"
+    elif recognize._OFFICIAL_BACK.match(back):
+        reason = "metonymy (official X)"
+    kind = c.kind_hint
+    if kind is None:
+        m = recognize._KIND_AFTER.match(after)
+        if m:
+            kind = m.group(1).lower()
+    if reason is None and recognize._ABBREVIATION.fullmatch(c.text) and textnorm.fold(c.text) == c.key \
+            and (recognize._POSSESSIVE.match(after) or not recognize._LOCATIVE_BEFORE_BACK.match(back)):
+        reason = "abbreviation used as an adjective (e.g. US officials)"
+    if reason or kind != c.kind_hint:
+        return recognize.Candidate(c.start, c.end, c.text, c.key, c.curated, kind, reason)
+    return c
+
+
+SPACES = [" ", "  ", "\t", "\n", "\u00a0", "\x1c", "\u2028", "\u3000"]
+around = st.lists(st.sampled_from([*SPACES, "-led", "‐backed", "–based", "-", "said", "Said", "says", "in", "the", "at",
+                                   "visited", "Abu", "Mr.", "official", "province", "Town", "'s", "’", ",", ".", "x",
+                                   "Media", "Center", "é", "_"]), max_size=8).map("".join)
+
+
+@SETTINGS
+@given(around, st.sampled_from(["US", "U.S.", "UK", "U.S.A.", "USAF", "Syria", "É", "A.B.C.D."]), around,
+       st.sampled_from([None, "town"]), st.booleans())
+def test_classifying_tries_each_pattern_only_where_its_first_character_is(before, name, after, hint, folded_key):
+    text = before + name + after
+    c = recognize.Candidate(len(before), len(before) + len(name), name, textnorm.fold(name) if folded_key else "x",
+                            False, hint)
+    assert recognize._classify(c, text) == plain_classify(c, text)
