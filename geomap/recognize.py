@@ -21,7 +21,7 @@ import ahocorasick
 from geomap import cache
 from geomap.gazetteer import Gazetteer
 from geomap.geocoders.geonames import AREA, WorldNames
-from geomap.textnorm import ARTICLES, fold, fold_with_map
+from geomap.textnorm import ARTICLES, find_all, fold, fold_with_map
 
 
 class Candidate(NamedTuple):
@@ -244,28 +244,36 @@ def _build_names_matcher(gazetteer: Gazetteer, world: Mapping[str, int]) -> Word
 
 
 @lru_cache(maxsize=8)
-def _abbreviation_patterns(world: Mapping[str, int]) -> tuple[re.Pattern, re.Pattern] | None:
+def _abbreviation_patterns(world: Mapping[str, int]) -> tuple[re.Pattern, re.Pattern, frozenset[int]] | None:
     """ "Glasgow, Ky.", "Kelowna, B.C.": a state or province abbreviated after a comma and a name.
 
     Two or more dots ("B.C.", "N.S.W.") are distinctive enough anywhere but after a year ("500 B.C.");
     one-dot forms ("Ky.", "Calif.") are read only after "Town, ". Each pattern starts with what it must
     find (a comma, an abbreviation), which the regex engine can skip to; the checks on what comes before
-    are made in ``abbreviations``.
+    are made in ``abbreviations``. The dotted one is tried only where a dot stands as far after a position as
+    the first dot of one of its abbreviations (the offsets returned), and at a capital.
     """
     abbrevs = getattr(world, "abbreviations", {})
     if not abbrevs:
         return None
     ordered = sorted(abbrevs, key=len, reverse=True)
     alternatives = "|".join(re.escape(a) for a in ordered)
-    dotted = "|".join(re.escape(a) for a in ordered if a.count(".") >= 2)
+    dotted = [a for a in ordered if a.count(".") >= 2]
     return (re.compile(r",\s+(?P<name>" + alternatives + r")(?![\w.])"),
-            re.compile(r"(?P<dotted>" + dotted + r")(?![\w.])"))
+            re.compile(r"(?P<dotted>" + "|".join(re.escape(a) for a in dotted) + r")(?![\w.])"),
+            frozenset(a.index(".") for a in dotted))
 
 
-def _scan(pattern: re.Pattern, text: str, fits: Callable[[int], bool]) -> list[re.Match]:
-    """Non-overlapping matches, leftmost first, of ``pattern`` at positions where ``fits``: as a lookbehind would."""
+def _scan(pattern: re.Pattern, text: str, fits: Callable[[int], bool], starts: Iterable[int] | None = None) \
+        -> list[re.Match]:
+    """Non-overlapping matches, leftmost first, of ``pattern`` at positions where ``fits``: as a lookbehind would.
+
+    ``starts``, if given, are the positions (in order) where a match that fits can start, and it is tried there
+    alone (a match that does not fit moves the search on by one character, past no other start).
+    """
     out, pos = [], 0
-    while (m := pattern.search(text, pos)) is not None:
+    tries = iter(starts) if starts is not None else None
+    while (m := _next_match(pattern, text, pos, tries)) is not None:
         if fits(m.start()):
             out.append(m)
             pos = max(m.end(), m.start() + 1)
@@ -274,12 +282,22 @@ def _scan(pattern: re.Pattern, text: str, fits: Callable[[int], bool]) -> list[r
     return out
 
 
+def _next_match(pattern: re.Pattern, text: str, pos: int, tries: Iterator[int] | None) -> re.Match | None:
+    """The leftmost match at or after ``pos``: searched for, or tried at the next of ``tries`` from there."""
+    if tries is None:
+        return pattern.search(text, pos)
+    for start in tries:
+        if start >= pos and (m := pattern.match(text, start)) is not None:
+            return m
+    return None
+
+
 def abbreviations(text: str, world: Mapping[str, int]) -> list[re.Match]:
     """The state and province abbreviations in text, in text order: "name" after a comma, else "dotted"."""
     patterns = _abbreviation_patterns(world)
     if patterns is None:
         return []
-    comma, dotted = patterns
+    comma, dotted, offsets = patterns
     after_name = _scan(comma, text, lambda i: i > 0 and text[i - 1] in _ASCII_LETTERS)
     taken = [(m.start(), m.end()) for m in after_name]
 
@@ -288,7 +306,10 @@ def abbreviations(text: str, world: Mapping[str, int]) -> list[re.Match]:
             and not (i > 1 and text[i - 1] == " " and text[i - 2].isdecimal()) \
             and not any(s <= i < e for s, e in taken)
 
-    return sorted(after_name + _scan(dotted, text, free), key=lambda m: m.start())
+    dots = find_all(text, ".")
+    # (with no dotted abbreviation the pattern matches the empty string, and is searched for as it always was)
+    starts = sorted({d - k for d in dots for k in offsets if d >= k and text[d - k].isupper()}) if offsets else None
+    return sorted(after_name + _scan(dotted, text, free, starts), key=lambda m: m.start())
 
 
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")

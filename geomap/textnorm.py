@@ -81,11 +81,11 @@ def _translate(marked: str, chars: set[str]) -> str:
 def _gone(marked: str, chars: set[str]) -> list[int]:
     """Where ``marked`` holds a character that folds to nothing (an apostrophe, a lone combining mark), in order:
     ``str.find`` for each, a fast scan where a regex character class tests every character."""
-    return sorted(_find_all(marked, itertools.chain(_ASCII_GONE.decode("ascii"), (c for c in chars if not _FOLD[ord(c)]))))
+    return sorted(find_all(marked, itertools.chain(_ASCII_GONE.decode("ascii"), (c for c in chars if not _FOLD[ord(c)]))))
 
 
-def _find_all(text: str, chars: Iterable[str]) -> list[int]:
-    """Where ``text`` holds each of ``chars``, character by character."""
+def find_all(text: str, chars: Iterable[str]) -> list[int]:
+    """Where ``text`` holds each of ``chars``, character by character (``str.find``: a fast scan)."""
     out = []
     for c in chars:
         i = text.find(c)
@@ -145,7 +145,7 @@ def _mark_possessives(text: str) -> str:
     """``text`` with each apostrophe before an "s" or "S" that ends a word made a space: the apostrophes found with
     ``str.find``, where a regex (an apostrophe, then ``(?=[sS](?![^\\W_]))``) tests every character."""
     n = len(text)
-    cut = sorted(i for i in _find_all(text, _APOSTROPHES if not text.isascii() else _ASCII_APOSTROPHES)
+    cut = sorted(i for i in find_all(text, _APOSTROPHES if not text.isascii() else _ASCII_APOSTROPHES)
                  if i + 1 < n and text[i + 1] in "sS" and not (i + 2 < n and text[i + 2].isalnum()))
     if not cut:
         return text
