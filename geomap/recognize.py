@@ -21,7 +21,7 @@ import ahocorasick
 from geomap import cache
 from geomap.gazetteer import Gazetteer
 from geomap.geocoders.geonames import AREA, WorldNames
-from geomap.textnorm import ARTICLES, find_all, fold, fold_with_map
+from geomap.textnorm import ARTICLES, find_all, fold, fold_with_map, non_ascii
 
 
 class Candidate(NamedTuple):
@@ -186,15 +186,15 @@ def word_matcher(entries: Iterable[tuple[str, object]]) -> WordMatcher:
 
 # ASCII characters other than letters and digits -> space, as a byte table (UTF-8 bytes of other characters stay).
 _SPACE_NON_ALNUM = bytes(b if chr(b).isalnum() or b >= 128 else 32 for b in range(256))
-_NON_ASCII_NON_ALNUM = re.compile(r"[^\x00-\x7f\w]")  # \w is isalnum() or "_", and "_" is ASCII
 
 
 def _spaced(folded: str) -> str:
     """``folded`` with every character that is not a letter or digit (``isalnum``) made a space, and a space on each
-    side: same offsets plus one."""
+    side: same offsets plus one. ASCII ones go through a byte table, the few others through ``str.replace``."""
     out = folded.encode("utf-8", "surrogatepass").translate(_SPACE_NON_ALNUM).decode("utf-8", "surrogatepass")
-    if not out.isascii():
-        out = _NON_ASCII_NON_ALNUM.sub(" ", out)
+    for c in non_ascii(out):
+        if not c.isalnum():
+            out = out.replace(c, " ")
     return f" {out} "
 
 

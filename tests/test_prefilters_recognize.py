@@ -74,6 +74,7 @@ def test_one_automaton_finds_what_two_did(text, curated, towns, demonyms):
 # The regexes that ``textnorm`` once ran, as written then.
 POSSESSIVE = re.compile("[" + re.escape("".join(sorted(textnorm._APOSTROPHES))) + r"](?=[sS](?![^\W_]))")
 NON_ASCII = re.compile(r"[^\x00-\x7f]")
+NON_ASCII_NON_ALNUM = re.compile(r"[^\x00-\x7f\w]")
 folding_texts = st.lists(st.one_of(st.sampled_from([*textnorm._APOSTROPHES, "s", "S", "s_", "'s", "’s ", "sé", "s1", "ß",
                                                     "\u0301", "\udc80", "ı", "İ", "x", " ", "\n", "-", "é"]),
                                    st.text(max_size=3)), max_size=16).map("".join)
@@ -194,3 +195,10 @@ def test_a_scan_tried_where_its_matches_can_start_is_the_search(text, names, unf
     starts = sorted({d - k for d in textnorm.find_all(text, ".") for k in offsets if d >= k})
     assert [m.regs for m in recognize._scan(dotted, text, lambda i: i not in unfit, starts)] \
         == [m.regs for m in recognize._scan(dotted, text, lambda i: i not in unfit)]
+
+
+@SETTINGS
+@given(st.text(max_size=20) | folding_texts)
+def test_spacing_replaces_characters_beyond_ascii_as_a_character_class_did(text):
+    out = text.encode("utf-8", "surrogatepass").translate(recognize._SPACE_NON_ALNUM).decode("utf-8", "surrogatepass")
+    assert recognize._spaced(text) == " " + NON_ASCII_NON_ALNUM.sub(" ", out) + " "
