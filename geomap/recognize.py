@@ -62,17 +62,19 @@ _NAME = _NAME_TOKEN + r"(?:" + _JOIN + _NAME_TOKEN + r"){0,3}"
 _LAST_NOT_IN_NAME = re.compile(r"[^\w\s'’-][\w\s'’-]*\Z")
 
 
-def _matches_at(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) -> Iterator[re.Match]:
-    """``pattern.finditer(text)`` for a pattern whose every match starts at one of ``spans`` (in text order).
+def _matches_at(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) -> list[re.Match]:
+    """``list(pattern.finditer(text))`` for a pattern whose every match starts at one of ``spans`` (in text order).
 
     The pattern's own scan tries its alternatives at every position of the text; here it is tried at those
     alone.
     """
+    out: list[re.Match] = []
     pos = 0
     for start, _ in spans:
         if start >= pos and (m := pattern.match(text, start)) is not None:
-            yield m
+            out.append(m)
             pos = m.end()
+    return out
 
 
 def _matches_up_to(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) -> Iterator[re.Match]:
@@ -455,12 +457,13 @@ def recognize(text: str, gazetteer: Gazetteer, world: Mapping[str, int] | None =
         start, end = m.span(group)
         found.append(Candidate(start, end, m.group(group), world.abbreviations[m.group(group)], False, "region"))
     for (_, pattern, how), spans in zip(LOCATIVE, _word_spans(text), strict=True):
+        said_kind = "kind" in pattern.groupindex
         for m in how(spans, pattern, text):
             start, end = m.span("name")
             name, end = _trim_name(text[start:end], start)
             if not name or name.lower() in NOT_NAMES or name.split(None, 1)[0].lower() in NOT_NAMES:
                 continue
-            kind = m.groupdict().get("kind")
+            kind = m["kind"] if said_kind else None
             found.append(Candidate(start, end, name, "", False, kind.lower() if kind else None))
     chosen = _leftmost_longest(found)
     return [_classify(c, text) for c in chosen]
