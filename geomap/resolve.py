@@ -292,29 +292,31 @@ def _choose(c: Candidate, places: list[Place], ctx: Context, require_support: bo
             said: Place | None = None) -> tuple[Place | None, float]:
     """The best-supported place for a name; ``said`` is a region or country written right after it."""
     best: tuple[float, Place] | None = None
+    countries, regions, hint = ctx.countries, ctx.regions, c.kind_hint  # read once: asked for every place
     for p in places[:50]:
+        kind, country, region = p.kind, p.country, p.region
         score = 0.0
-        if p.kind in ("country", "continent"):
+        if kind in ("country", "continent"):
             score += 3
-        elif p.kind == "region":
+        elif kind == "region":
             score += 1
-        if p.country and p.country in ctx.countries:
-            score += 2 + min(ctx.countries[p.country], 3) * 0.3
-        if p.region and p.kind != "region" and (p.country, p.region) in ctx.regions:
-            score += 1 + min(ctx.regions[(p.country, p.region)], 4) * 0.25
+        if country and country in countries:
+            score += 2 + min(countries[country], 3) * 0.3
+        if region and kind != "region" and (country, region) in regions:
+            score += 1 + min(regions[(country, region)], 4) * 0.25
         if said is not None and p is not said:
-            if said.kind == "region" and p.region == said.name and p.country == said.country:
+            if said.kind == "region" and region == said.name and country == said.country:
                 score += 4
-            elif said.kind == "country" and p.country == said.country:
+            elif said.kind == "country" and country == said.country:
                 score += 2
-        if c.kind_hint in REGION_HINTS:
-            score += 2 if p.kind == "region" else -1
-        elif c.kind_hint in TOWN_HINTS:
-            score += 1 if p.kind == "town" else -1
-        elif c.kind_hint == "country":
-            score += 3 if p.kind == "country" else -3
+        if hint in REGION_HINTS:
+            score += 2 if kind == "region" else -1
+        elif hint in TOWN_HINTS:
+            score += 1 if kind == "town" else -1
+        elif hint == "country":
+            score += 3 if kind == "country" else -3
         score += math.log10(p.population + 1) * 0.6
-        if p.kind not in BROAD:
+        if kind not in BROAD:
             nearest = ctx.nearest_km(p)
             score += 1.5 if nearest < NEAR_KM else 0.5 if nearest < 500 else 0
         if best is None or score > best[0]:
