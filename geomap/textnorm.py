@@ -63,7 +63,7 @@ def fold_with_map(text: str) -> tuple[str, Sequence[int]]:
     if len(flat) != len(marked):
         index = _without(index, _gone(marked, chars))
     doubled = _doubled_spaces(flat)  # most texts: a few, where a paragraph break or a dash left two spaces
-    return _SPACE_RUN.sub(" ", flat) if doubled else flat, _without(index, doubled)
+    return _cut(flat, doubled), _without(index, doubled)
 
 
 def _translate(marked: str, chars: set[str]) -> str:
@@ -103,6 +103,14 @@ def _doubled_spaces(flat: str) -> list[int]:
         out.append(i + 1)
         i = flat.find("  ", i + 1)
     return out
+
+
+def _cut(text: str, dropped: list[int], by: str = "") -> str:
+    """``text`` with the characters at the ``dropped`` positions (sorted) replaced by ``by``: at the doubled spaces,
+    ``_SPACE_RUN.sub(" ", text)`` without a regex scan of the whole text."""
+    if not dropped:
+        return text
+    return by.join(text[i + 1:j] for i, j in zip([-1, *dropped], [*dropped, len(text)], strict=True))
 
 
 def _identity(n: int) -> array:
@@ -147,9 +155,7 @@ def _mark_possessives(text: str) -> str:
     n = len(text)
     cut = sorted(i for i in find_all(text, _APOSTROPHES if not text.isascii() else _ASCII_APOSTROPHES)
                  if i + 1 < n and text[i + 1] in "sS" and not (i + 2 < n and text[i + 2].isalnum()))
-    if not cut:
-        return text
-    return " ".join(text[i + 1:j] for i, j in zip([-1, *cut], [*cut, n], strict=True))
+    return _cut(text, cut, " ")
 
 
 def non_ascii(text: str) -> set[str]:

@@ -202,3 +202,9 @@ def test_a_scan_tried_where_its_matches_can_start_is_the_search(text, names, unf
 def test_spacing_replaces_characters_beyond_ascii_as_a_character_class_did(text):
     out = text.encode("utf-8", "surrogatepass").translate(recognize._SPACE_NON_ALNUM).decode("utf-8", "surrogatepass")
     assert recognize._spaced(text) == " " + NON_ASCII_NON_ALNUM.sub(" ", out) + " "
+
+
+@SETTINGS
+@given(st.text(" \tab\n", max_size=30))
+def test_doubled_spaces_are_cut_as_the_regex_collapsed_runs_of_spaces(text):
+    assert textnorm._cut(text, textnorm._doubled_spaces(text)) == textnorm._SPACE_RUN.sub(" ", text)
