@@ -1,7 +1,8 @@
 """On-disk caches in the per-user cache folder: prepared resources, and what each article yielded.
 
 Everything is keyed by content hashes (inputs and the code that reads them), so a stale entry is never
-invalidated, only no longer asked for. Deleting the folder is always safe.
+invalidated, only no longer asked for; prepared resources of each kind keep only the few last used. Deleting the
+folder is always safe.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pickle
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +28,7 @@ from geomap.textnorm import fold_with_map
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+KEPT_PER_KIND = 4  # prepared files of one kind ("matcher-*.pickle") kept: a name matcher is 28 MB per gazetteer
 
 
 def cache_dir() -> Path:
@@ -101,7 +103,10 @@ def pickled(path: Path, build: Callable[[], T], what: str) -> T:
     """
     try:
         with path.open("rb") as fh, collector_paused():
-            return pickle.load(fh)
+            value = pickle.load(fh)
+        with suppress(OSError):  # a cache folder one may only read is still used
+            os.utime(path)  # last used now: pruning keeps it
+        return value
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError):
         pass
     log.info("preparing %s (once; cached in %s)", what, path.parent)
@@ -111,9 +116,29 @@ def pickled(path: Path, build: Callable[[], T], what: str) -> T:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as tmp:
             pickle.dump(value, tmp, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp.name, path)
+        prune(path)
     except OSError as err:
         log.warning("could not cache %s in %s (%s); it will be prepared again next run", what, path.parent, err)
     return value
+
+
+def prune(path: Path, kept: int = KEPT_PER_KIND) -> None:
+    """Remove all but the ``kept`` last used files of ``path``'s kind (its name up to the first "-").
+
+    Each gazetteer edit, geomap upgrade or GeoNames release keys new files; without this the folder would grow by
+    one of each every time. A file another process is still reading stays readable (its data goes when it closes),
+    and one removed before it is opened is prepared again.
+    """
+    kind = path.name.split("-", 1)[0]
+    mine = []
+    for other in path.parent.glob(f"{kind}-*{path.suffix}"):
+        try:
+            mine.append((other.stat().st_mtime_ns, other.name, other))
+        except OSError:
+            continue  # removed meanwhile
+    for _, _, old in sorted(mine, reverse=True)[kept:]:
+        if old != path:
+            old.unlink(missing_ok=True)
 
 
 def load_gazetteer(path: Path, loader: Callable[[Path], Gazetteer]) -> Gazetteer:

@@ -308,9 +308,10 @@ def abbreviations(text: str, world: Mapping[str, int]) -> list[re.Match]:
             and not (i > 1 and text[i - 1] == " " and text[i - 2].isdecimal()) \
             and not any(s <= i < e for s, e in taken)
 
+    if not offsets:  # no dotted abbreviation: its pattern would match the empty string, at the end of every text
+        return after_name
     dots = find_all(text, ".")
-    # (with no dotted abbreviation the pattern matches the empty string, and is searched for as it always was)
-    starts = sorted({d - k for d in dots for k in offsets if d >= k and text[d - k].isupper()}) if offsets else None
+    starts = sorted({d - k for d in dots for k in offsets if d >= k and text[d - k].isupper()})
     return sorted(after_name + _scan(dotted, text, free, starts), key=lambda m: m.start())
 
 

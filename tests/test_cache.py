@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import synthetic_corpus, tree
 
-from geomap.cache import ArticleCache, article_key, article_keys, collector_paused
+from geomap.cache import KEPT_PER_KIND, ArticleCache, article_key, article_keys, collector_paused, pickled
 from geomap.cli import main
 from geomap.pipeline import Engine, Resources, extract, find, gather
 
@@ -191,3 +191,25 @@ def test_a_site_built_from_the_same_inputs_is_left_as_it_is(runner, tmp_path):
             build(to=tmp_path / f"fresh{n}", cache=f"empty{n}")
             assert tree(out) == tree(tmp_path / f"fresh{n}")
     assert "up to date" not in build("--force")
+
+
+def test_prepared_files_keep_the_last_used_of_each_kind(tmp_path):
+    """Each gazetteer edit keys a new name matcher (28 MB): the folder keeps the few last used of a kind, not all."""
+    import os
+
+    built: list[str] = []
+
+    def prepare(kind: str, n: int) -> str:
+        return pickled(tmp_path / f"{kind}-{n}.pickle", lambda: built.append(f"{kind}-{n}") or f"{kind} {n}", kind)
+
+    for n in range(KEPT_PER_KIND):
+        assert prepare("matcher", n) == f"matcher {n}"
+        os.utime(tmp_path / f"matcher-{n}.pickle", ns=(n * 10**9, n * 10**9))  # in use order, a second apart
+    assert prepare("gazetteer", 0) == "gazetteer 0"
+    assert prepare("matcher", 0) == "matcher 0"  # loaded, not built again: now the last used
+    assert built.count("matcher-0") == 1
+    assert prepare("matcher", KEPT_PER_KIND) == f"matcher {KEPT_PER_KIND}"  # one more: the least recently used goes
+    left = sorted(p.name for p in tmp_path.glob("*.pickle"))
+    assert left == sorted(["gazetteer-0.pickle", "matcher-0.pickle",
+                           *(f"matcher-{n}.pickle" for n in range(2, KEPT_PER_KIND + 1))])
+    assert prepare("matcher", 1) == "matcher 1" and built.count("matcher-1") == 2  # removed, so prepared again

@@ -208,3 +208,14 @@ def test_context_without_a_place_is_the_context_of_the_others(places, n):
     # As dicts: Counter equality overlooks a zero count, which ``in`` would see.
     assert (dict(less.countries), dict(less.regions), less.points) \
         == (dict(expected.countries), dict(expected.regions), expected.points)
+
+
+def test_abbreviations_with_no_dotted_one_are_read_after_a_name():
+    """A world whose abbreviations all have one dot: the dotted pattern is empty and must not match everywhere."""
+    from geomap.geocoders.geonames import WorldNames
+    from geomap.recognize import abbreviations
+
+    world = WorldNames({"kentucky": 4_000_000}, abbreviations={"Ky.": "kentucky"})
+    text = "He lives in Glasgow, Ky., with his wife."
+    assert [m.group("name") for m in abbreviations(text, world)] == ["Ky."]
+    assert abbreviations("No state here.", world) == []
