@@ -166,10 +166,6 @@ class WordMatcher:
                         out.append((start, end - 1, name, value))
         return out
 
-    def iter(self, folded: str, spaced: str) -> Iterator[tuple[int, int, str, object]]:
-        """``hits`` one by one."""
-        return iter(self.hits(folded, spaced))
-
 
 def word_matcher(entries: Iterable[tuple[str, object]]) -> WordMatcher:
     """A ``WordMatcher`` for (name, value) pairs; a later pair for a name replaces an earlier one, and the empty

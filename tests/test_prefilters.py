@@ -238,7 +238,7 @@ def plain_word_hits(names: list[str], text: str) -> set[tuple[int, int, str]]:
 @given(matcher_texts)
 def test_word_matcher_finds_each_name_standing_as_whole_words(text):
     matcher = recognize.word_matcher((name, name.upper()) for name in MATCHER_NAMES)
-    found = list(matcher.iter(text, recognize._spaced(text)))
+    found = matcher.hits(text, recognize._spaced(text))
     assert all(value == name.upper() and text[start:end] == name for start, end, name, value in found)
     assert len(found) == len(set(found))
     assert {(start, end, name) for start, end, name, _ in found} == plain_word_hits(MATCHER_NAMES, text)
@@ -246,9 +246,9 @@ def test_word_matcher_finds_each_name_standing_as_whole_words(text):
 
 def test_word_matcher_keeps_the_last_value_of_a_name_and_finds_no_empty_name():
     matcher = recognize.word_matcher([("ana", 1), ("", 2), ("ana", 3)])
-    assert list(matcher.iter("ana  banana ana", recognize._spaced("ana  banana ana"))) == [(0, 3, "ana", 3),
-                                                                                         (12, 15, "ana", 3)]
-    assert list(recognize.word_matcher([]).iter("ana", recognize._spaced("ana"))) == []
+    assert matcher.hits("ana  banana ana", recognize._spaced("ana  banana ana")) == [(0, 3, "ana", 3),
+                                                                                   (12, 15, "ana", 3)]
+    assert recognize.word_matcher([]).hits("ana", recognize._spaced("ana")) == []
 
 
 name_texts = st.lists(st.sampled_from(["Deir", "ez-Zor", "al-Anbar", "Anbar's", "x", "Idlib", " ", "  ", "\n", ", ", ". ",
