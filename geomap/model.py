@@ -141,28 +141,28 @@ def extraction_values(x: Extraction) -> tuple:
     """Every value the extraction holds, as nested tuples of plain values: ``marshal`` writes them in C, several
     times faster than ``repr``. Fields are read as tuples (no dataclass ``__repr__``) and each place is written once,
     then referred to by number. It depends only on values (never on which equal objects happen to be shared), so a
-    fresh and a cached reading give the same digest."""
-    places: dict[int, tuple] = {}  # id -> values: a reading's few places each recur in many mentions
+    fresh and a cached reading give the same digest. Taken for every article, so written out flat: no call per
+    place, claims without quantities as read."""
     numbers: dict[tuple, int] = {}  # values -> number, by value
-
-    def place(p: Place | None) -> int | None:
-        if p is None:
-            return None
-        values = places.get(id(p))
-        if values is None:
-            values = places[id(p)] = _PLACE_VALUES(p)
-        return numbers.setdefault(values, len(numbers))
-
+    by_id: dict[int, int] = {}  # id -> number: a reading's few places each recur in many mentions
     rows = []
     for m in x.mentions:
         row = list(_MENTION_VALUES(m))
         for i in _PLACE_FIELDS:
-            row[i] = place(row[i])
+            if (p := row[i]) is not None:
+                if (n := by_id.get(id(p))) is None:
+                    n = by_id[id(p)] = numbers.setdefault(_PLACE_VALUES(p), len(numbers))
+                row[i] = n
         rows.append(tuple(row))
     claims = []
     for c in x.claims:
-        row = list(_CLAIM_VALUES(c))
-        row[_QUANTITIES] = tuple(map(_QUANTITY_VALUES, row[_QUANTITIES]))
-        claims.append(tuple(row))
-    focus = place(x.focus)
+        values = _CLAIM_VALUES(c)
+        if values[_QUANTITIES]:
+            row = list(values)
+            row[_QUANTITIES] = tuple(map(_QUANTITY_VALUES, row[_QUANTITIES]))
+            values = tuple(row)
+        claims.append(values)
+    focus = None
+    if x.focus is not None and (focus := by_id.get(id(x.focus))) is None:
+        focus = numbers.setdefault(_PLACE_VALUES(x.focus), len(numbers))
     return _ARTICLE_VALUES(x.article), tuple(numbers), tuple(rows), tuple(claims), focus
