@@ -478,7 +478,7 @@ def _trim_name(name: str, start: int) -> tuple[str, int]:
     return name, start + len(name)
 
 
-_START, _END, _SPAN = attrgetter("start"), attrgetter("end"), attrgetter("start", "end")
+_START, _END = attrgetter("start"), attrgetter("end")
 
 
 def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
@@ -487,19 +487,6 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
     The candidates are sorted once, leftmost and longest first (by their ends, last first, then by their starts:
     two sorts by a field cost less than one by a key made in Python), and each group taken from them in order.
     """
-
-    def pick(group: list[Candidate], taken: list[Candidate]) -> list[Candidate]:
-        """The names of ``group`` (in order) that overlap neither a ``taken`` one (disjoint) nor one picked before."""
-        out: list[Candidate] = []
-        spans = sorted(map(_SPAN, taken))  # disjoint, so their ends are sorted too
-        ends = [e for _, e in spans]
-        for c in group:
-            i = bisect_right(ends, c.start)  # the first taken span that ends after c starts
-            if i < len(spans) and spans[i][0] < c.end or (out and c.start < out[-1].end):
-                continue
-            out.append(c)
-        return out
-
     curated: list[Candidate] = []
     world: list[Candidate] = []
     found: list[Candidate] = []
@@ -510,25 +497,47 @@ def _leftmost_longest(cands: list[Candidate]) -> list[Candidate]:
             world.append(c)
         if not c.key:
             found.append(c)
-    starts = [w.start for w in world]
-    reach = list(itertools.accumulate((w.end for w in world), max))  # the furthest end of the names so far
-    longest = max((w.end - w.start for w in world), default=0)
-
-    def inside_world_name(c: Candidate) -> bool:
-        """A longer GeoNames name around a curated one is the name meant: "North America", not "America"."""
-        i = bisect_right(starts, c.start)
-        if not i or reach[i - 1] < c.end:
-            return False  # no name that starts at or before this one reaches its end (nearly every name)
-        near = world[bisect_left(starts, c.start - longest):i]
-        return any(w.start <= c.start and c.end <= w.end and w.end - w.start > c.end - c.start for w in near)
-
-    curated = pick([c for c in curated if not inside_world_name(c)], [])
-    named = curated + pick(world, curated)
+    if world and curated:
+        # A longer GeoNames name around a curated one is the name meant: "North America", not "America".
+        starts = [w.start for w in world]
+        reach = list(itertools.accumulate((w.end for w in world), max))  # the furthest end of the names so far
+        longest = max(w.end - w.start for w in world)
+        kept = []
+        for c in curated:
+            i = bisect_right(starts, c.start)
+            if i and reach[i - 1] >= c.end:  # else no name that starts at or before it reaches its end (nearly all)
+                size = c.end - c.start
+                near = world[bisect_left(starts, c.start - longest):i]
+                if any(w.start <= c.start and c.end <= w.end and w.end - w.start > size for w in near):
+                    continue
+            kept.append(c)
+        curated = kept
+    curated = _free_of(curated, [])
+    picked = _free_of(world, curated)
+    named = sorted(curated + picked, key=_START) if picked else curated
     hints = {(c.start, c.end): c.kind_hint for c in found if c.kind_hint}
     if hints:
         named = [Candidate(c.start, c.end, c.text, c.key, c.curated, hints[(c.start, c.end)])
                  if not c.kind_hint and (c.start, c.end) in hints else c for c in named]
-    return sorted(named + pick(found, named), key=_START)
+    rest = _free_of(found, named)
+    return sorted(named + rest, key=_START) if rest else named
+
+
+def _free_of(group: list[Candidate], taken: list[Candidate]) -> list[Candidate]:
+    """The names of ``group`` (by start) that overlap neither a ``taken`` one (disjoint, by start) nor one kept
+    before."""
+    out: list[Candidate] = []
+    ends = [t.end for t in taken]  # disjoint, so sorted too
+    last = -1  # where the last name kept ends
+    for c in group:
+        if c.start < last:
+            continue
+        i = bisect_right(ends, c.start)  # the first taken name that ends after c starts
+        if i < len(ends) and taken[i].start < c.end:
+            continue
+        out.append(c)
+        last = c.end
+    return out
 
 
 # "US", "U.S.", "UK": places only after a locative word ("in the US"); otherwise adjectives ("US forces").
