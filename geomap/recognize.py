@@ -390,10 +390,17 @@ def _world_name(text: str, start: int, end: int, size: int, located: bool = Fals
     ``located`` says the text places it itself ("RUSSELLVILLE, Ark."): a cue as good as "in".
     """
     tokens = _TOKEN.findall(text, start, end)
-    if not tokens or any(not t[0].isupper() and t.lower() not in _LINKS for t in tokens):
-        return False  # "new york", "turkey" in lower case: words
-    if any(t.lower() in ORG_HEADS for t in tokens):
-        return False  # "The Centre for Research ...", "University": the head of an organisation's name
+    if not tokens:
+        return False
+    names = []  # the tokens but linking words ("of", "al"), each read once
+    for t in tokens:
+        low = t.lower()
+        if low in ORG_HEADS:
+            return False  # "The Centre for Research ...", "University": the head of an organisation's name
+        if low not in _LINKS:
+            if not t[0].isupper():
+                return False  # "new york", "turkey" in lower case: words
+            names.append(t)
     words = common_words()
     back = _backwards(text, start)
     prev = _PREV_WORD_BACK.match(back)
@@ -405,7 +412,6 @@ def _world_name(text: str, start: int, end: int, size: int, located: bool = Fals
                 and not (word.endswith(".") and word[:-1].lower() not in TITLES) \
                 and word.lower() not in NOT_NAMES and word.lower() not in offices:
             return False
-    names = [t for t in tokens if t.lower() not in _LINKS]
     if all(_is_word(t, words) for t in names) and size < AREA:
         # "Nice", "Reading", "White House": words, unless right after "in"/"at" ("in the West" stays a word),
         # or a region or great city capitalised in mid-sentence ("Wisconsin, Michigan and ...": web2 lists
