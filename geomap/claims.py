@@ -18,7 +18,7 @@ import ahocorasick
 
 from geomap import lexicon
 from geomap.dates import MONTHS, find_dates
-from geomap.lexicon import Hit, bit_automaton, case_fold, scan
+from geomap.lexicon import bit_automaton, case_fold, gather, scan
 from geomap.model import Article, Claim, Mention, Quantity
 from geomap.sentences import split
 from geomap.textnorm import fold
@@ -61,15 +61,15 @@ def search_in(pattern: re.Pattern, words: int, folded: str, start: int, end: int
     return pattern.search(folded[start:end]) if cues & words and could_match(folded, words, start, end) else None
 
 
-def sentence_cues(folded: str, hits: list[Hit] | None = None) -> int:
+def sentence_cues(folded: str, found: int | None = None) -> int:
     """The cues (``anchors`` bits, ``_HAS_DIGIT``) that ``folded`` (``case_fold`` of a sentence) holds.
 
-    ``hits``: its ``scan`` with ``lexicon_scan``, if the caller has it; the bits above the cues are then set too.
+    ``found``: the bits of its ``scan`` with ``lexicon_scan`` (``gather``), if the caller has them; the bits above
+    the cues are then set too.
     """
-    cues = _HAS_DIGIT if _DIGIT.search(folded) else 0
-    for _, (bits, _) in scan(_cue_scan(), folded) if hits is None else hits:
-        cues |= bits
-    return cues
+    if found is None:
+        found = gather(scan(_cue_scan(), folded), 0)[0]
+    return found | _HAS_DIGIT if _DIGIT.search(folded) else found
 
 
 @lru_cache(maxsize=1)
@@ -521,6 +521,7 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
     folded = case_fold(text)  # once per article: every cue test reads its slices
     events, actors = lexicon.events(), lexicon.actors()
     automaton, actors_shift = lexicon_scan(events, actors), _LEXICON_SHIFT + events.width
+    start_bits = events.start_mask << _LEXICON_SHIFT | actors.start_mask << actors_shift
     claims: list[Claim] = []
     title = fold(article.title or "")
     spans = split(text)
@@ -533,17 +534,18 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
         if text[s] == "#" or headline:
             continue
         sentence, folded_sentence = text[s:e], folded[s:e]
-        hits = scan(automaton, folded_sentence)  # every cue word and anchor of the sentence, in one pass
-        found = events.all(sentence, folded_sentence, hits, _LEXICON_SHIFT)
+        # Every cue word and anchor of the sentence, in one pass, read once for both lexicons and the cues.
+        bits, starts = gather(scan(automaton, folded_sentence), start_bits)
+        found = events.matches(sentence, bits, starts, _LEXICON_SHIFT)
         if not found:
             continue
-        cues = sentence_cues(folded_sentence, hits)
+        cues = sentence_cues(folded_sentence, bits)
         places = claim_places(text, s, located[n], folded, cues)
         if not places:
             continue
         event = choose_event(found, places[0][1].start - s)
         first: dict[str, int] = {}
-        for label, m in actors.all(sentence, folded_sentence, hits, actors_shift):
+        for label, m in actors.matches(sentence, bits, starts, actors_shift):
             first.setdefault(label, m.start())  # a label's matches come in text order
         when, _precision = claim_date(sentence, article.published, folded_sentence, cues)
         claims.append(Claim(

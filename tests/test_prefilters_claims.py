@@ -1,0 +1,28 @@
+"""The fast paths of claim extraction give what the plain forms they replace give.
+
+One gathered scan of a sentence serves both lexicons and the cues. Each is checked against the plain form on
+random texts.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given
+from test_prefilters import SETTINGS, plain_all, sentences_, spans
+
+from geomap import claims, lexicon
+from geomap.lexicon import case_fold
+
+
+@SETTINGS
+@given(sentences_)
+def test_one_gather_serves_both_lexicons_and_the_cues(text):
+    """The starts of both lexicons in one sorted list, read by each lexicon's ``matches``: every label's matches."""
+    folded = case_fold(text)
+    events, actors = lexicon.events(), lexicon.actors()
+    actors_shift = claims._LEXICON_SHIFT + events.width
+    start_bits = events.start_mask << claims._LEXICON_SHIFT | actors.start_mask << actors_shift
+    bits, starts = lexicon.gather(lexicon.scan(claims.lexicon_scan(events, actors), folded), start_bits)
+    for lex, shift in ((events, claims._LEXICON_SHIFT), (actors, actors_shift)):
+        assert spans(lex.matches(text, bits, starts, shift)) == plain_all(lex, text)
+    assert claims.sentence_cues(folded, bits) & (1 << claims._LEXICON_SHIFT) - 1 == claims.sentence_cues(folded)
+
