@@ -1,15 +1,16 @@
 """The fast paths of claim extraction give what the plain forms they replace give.
 
-One gathered scan of a sentence serves both lexicons and the cues. Each is checked against the plain form on
-random texts.
+Sentence ends are found by a pattern whose alternatives each start with a literal; one gathered scan of a
+sentence serves both lexicons and the cues. Each is checked against the plain form on random texts.
 """
 
 from __future__ import annotations
 
 from hypothesis import given
+from hypothesis import strategies as st
 from test_prefilters import SETTINGS, plain_all, sentences_, spans
 
-from geomap import claims, lexicon
+from geomap import claims, lexicon, sentences
 from geomap.lexicon import case_fold
 
 
@@ -25,4 +26,15 @@ def test_one_gather_serves_both_lexicons_and_the_cues(text):
     for lex, shift in ((events, claims._LEXICON_SHIFT), (actors, actors_shift)):
         assert spans(lex.matches(text, bits, starts, shift)) == plain_all(lex, text)
     assert claims.sentence_cues(folded, bits) & (1 << claims._LEXICON_SHIFT) - 1 == claims.sentence_cues(folded)
+
+
+# End marks, closers, line breaks, spaces and words: where sentence ends are, and where they are not.
+end_texts = st.lists(st.sampled_from([".", "!", "?", "…", "\"", "'", "”", "’", ")", "]", "*", "_", "\n", "\n\n", " ",
+                                      "\t", "\u00a0", "word", "x", "Mr", "U.S", "(", "-"]), max_size=24).map("".join)
+
+
+@SETTINGS
+@given(end_texts)
+def test_sentence_ends_found_by_their_first_character_are_the_plain_search(text):
+    assert [m.span() for m in sentences._END_GUARDED.finditer(text)] == [m.span() for m in sentences._END.finditer(text)]
 
