@@ -48,17 +48,23 @@ def anchors(*words: str) -> int:
 
 
 def could_match(folded: str, words: int, start: int = 0, end: int = sys.maxsize) -> bool:
-    """Whether ``folded[start:end]`` (``case_fold`` of a text) holds one of the words of cue ``words``; the bounds
-    spare a slice."""
-    return next(_CUE_SCANS[words].iter(folded, start, min(end, len(folded))), None) is not None
+    """Whether ``folded[start:end]`` (``case_fold`` of a text) holds one of the words of cue ``words``.
+
+    The window is scanned as a slice: pyahocorasick's ``iter`` with bounds copies the whole text at each call.
+    """
+    return next(_CUE_SCANS[words].iter(folded[start:end]), None) is not None
 
 
 def search_in(pattern: re.Pattern, words: int, folded: str, start: int, end: int, cues: int = -1) -> re.Match | None:
     """``pattern`` (a ``folded_pattern``) searched in ``folded[start:end]``, if that holds one of its ``words``.
 
-    ``cues``: those of the sentence holding the bounds (``sentence_cues``), which rule out most without a scan.
+    ``cues``: those of the sentence holding the bounds (``sentence_cues``), which rule out most without a scan. The
+    window is sliced once, for the scan and the search.
     """
-    return pattern.search(folded[start:end]) if cues & words and could_match(folded, words, start, end) else None
+    if not cues & words:
+        return None
+    window = folded[start:end]
+    return pattern.search(window) if could_match(window, words) else None
 
 
 def sentence_cues(folded: str, found: int | None = None) -> int:

@@ -38,3 +38,18 @@ end_texts = st.lists(st.sampled_from([".", "!", "?", "…", "\"", "'", "”", "�
 def test_sentence_ends_found_by_their_first_character_are_the_plain_search(text):
     assert [m.span() for m in sentences._END_GUARDED.finditer(text)] == [m.span() for m in sentences._END.finditer(text)]
 
+
+GUARDED_FOLDED = [*((p, words) for _, p, words in claims._ROLES), (claims._CONTEXT_ONLY_FOLDED, claims._CONTEXT_WORDS),
+                  (claims._LANDMARK_FOLDED, claims._LANDMARK_WORDS)]
+
+
+@SETTINGS
+@given(sentences_, st.integers(0, 40))
+def test_a_window_sliced_once_is_searched_as_the_plain_slice(text, reach):
+    """``search_in`` scans and searches one slice: the match of the pattern in ``folded[start:end]``, or None."""
+    folded = case_fold(text)
+    for end in range(len(text) + 1):
+        for pattern, words in GUARDED_FOLDED:
+            found = claims.search_in(pattern, words, folded, max(0, end - reach), end)
+            plain = pattern.search(folded[max(0, end - reach):end])
+            assert (found and found.regs) == (plain and plain.regs), (text, end, pattern.pattern)
