@@ -119,6 +119,19 @@ def folded_pattern(pattern: str | re.Pattern) -> re.Pattern:
     return re.compile(source)
 
 
+def prefix_tree(words: list[str]) -> str:
+    """A regex for "one of ``words`` starts here", the words grouped by their first characters, for a lookahead.
+
+    The engine tests each character once rather than every word in turn; a word that starts another stands for both,
+    which changes nothing in a lookahead.
+    """
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        by_first.setdefault(w[0], []).append(w[1:])
+    return "|".join(re.escape(c) + ("" if "" in rest else "(?:" + prefix_tree(rest) + ")")
+                    for c, rest in sorted(by_first.items()))
+
+
 def group_in(text: str, m: re.Match, name: str | int) -> str | None:
     """Group ``name`` of ``m``, a match in ``case_fold(text)``, as written in ``text``."""
     a, b = m.span(name)
@@ -148,7 +161,11 @@ _QTY = re.compile(r"(?<![\w-])" + _QTY_BODY, re.I)
 # a prefix ("fiveto six" and "5percent" are counts too): a look at them first spares trying every alternative at
 # each word.
 _QTY_FIRST = sorted({*(w.split()[0] for w in (*_MODIFIERS, *_VAGUE)), *_TENS, *_UNITS, "a"}, key=len, reverse=True)
-_QTY_FOLDED = folded_pattern(r"(?<![\w-])(?=\d|" + "|".join(_QTY_FIRST) + ")" + _QTY_BODY)
+# A count starting where the caller has found no word character or hyphen before it, and one after such a character,
+# which the search consumes: a pattern starting with a character class is scanned for in C, while a lookbehind is
+# tried at every position. Their group "qty" is the count's span.
+_QTY_HERE = folded_pattern(r"(?P<qty>(?=\d|" + prefix_tree(_QTY_FIRST) + ")" + _QTY_BODY + ")")
+_QTY_AFTER = folded_pattern(r"[^\w-]" + _QTY_HERE.pattern)
 # Every _QTY match holds a digit or one of these words.
 _NUMBER_WORDS = anchors(*_UNITS, *_TENS, "hundred", "thousand", "dozen", "score", "several", "few")
 _DURATION = re.compile(r"^[\s-]*(?:days?|weeks?|months?|years?|hours?|minutes?|km|kilomet(?:re|er)s?|miles?|"
@@ -190,6 +207,19 @@ def _word_value(text: str) -> float | None:
     return float(total + current)
 
 
+def counts(folded: str) -> list[re.Match]:
+    """The matches of ``_QTY`` in the text whose ``case_fold`` is ``folded``, each count the span of its group "qty".
+
+    A count at the start of the text has nothing before it; any other has a character that is no word character or
+    hyphen, which ``_QTY_AFTER`` takes from the text after the last count: after one (which ends before such a
+    character) no count starts at once.
+    """
+    first = _QTY_HERE.match(folded)
+    found = [first] if first else []
+    found += _QTY_AFTER.finditer(folded, first.end() if first else 0)
+    return found
+
+
 def may_count(sentence: str, folded: str | None = None, cues: int | None = None) -> bool:
     """Whether ``_QTY`` may match: every count holds a digit or a number word.
 
@@ -209,8 +239,8 @@ def quantities(sentence: str, event: str, folded: str | None = None, cues: int |
     folded = folded or case_fold(sentence)
     if not may_count(sentence, folded, cues):
         return out
-    for m in _QTY_FOLDED.finditer(folded):
-        start, end = m.span()
+    for m in counts(folded):
+        start, end = m.span("qty")
         vague, num = group_in(sentence, m, "vague"), group_in(sentence, m, "num")
         after = sentence[end:end + 60]
         if not vague and _DURATION.match(after):

@@ -33,8 +33,8 @@ GUARDED = [(claims._HEDGES, claims._HEDGE_WORDS), (claims._RELATIVE, claims._REL
            (claims._DAY_MONTH, claims._MONTH_NAMES), *claims._ATTRIBUTION, (claims._ORIGIN, claims._ORIGIN_WORDS),
            (claims._DESTINATION, claims._DESTINATION_WORDS), (claims._CONTEXT_ONLY, claims._CONTEXT_WORDS),
            (claims._LANDMARK, claims._LANDMARK_WORDS)]
-# Each case-insensitive pattern and the one run in its place on case_fold text.
-FOLDED = [(claims._QTY, claims._QTY_FOLDED), (claims._DAY_MONTH, claims._DAY_MONTH_FOLDED),
+# Each case-insensitive pattern and the one run in its place on case_fold text (counts: test_prefilters_claims).
+FOLDED = [(claims._DAY_MONTH, claims._DAY_MONTH_FOLDED),
           (claims._RELATIVE, claims._RELATIVE_FOLDED), (claims._HEDGES, claims._HEDGES_FOLDED),
           (claims._CONTEXT_ONLY, claims._CONTEXT_ONLY_FOLDED), (claims._LANDMARK, claims._LANDMARK_FOLDED),
           (claims._LOCATIVE_CHAIN, claims._LOCATIVE_CHAIN_FOLDED),

@@ -1,10 +1,13 @@
 """The fast paths of claim extraction give what the plain forms they replace give.
 
-Sentence ends are found by a pattern whose alternatives each start with a literal; one gathered scan of a
-sentence serves both lexicons and the cues. Each is checked against the plain form on random texts.
+Sentence ends are found by a pattern whose alternatives each start with a literal, counts by one that starts with
+the character before them; one gathered scan of a sentence serves both lexicons and the cues, and cue windows are
+sliced once. Each is checked against the plain form on random texts.
 """
 
 from __future__ import annotations
+
+import re
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,3 +56,20 @@ def test_a_window_sliced_once_is_searched_as_the_plain_slice(text, reach):
             found = claims.search_in(pattern, words, folded, max(0, end - reach), end)
             plain = pattern.search(folded[max(0, end - reach):end])
             assert (found and found.regs) == (plain and plain.regs), (text, end, pattern.pattern)
+
+
+@SETTINGS
+@given(sentences_, st.integers(0, 30))
+def test_counts_found_with_the_character_before_them_are_the_plain_search(text, start):
+    """``counts`` gives the matches of ``_QTY`` (case-insensitive, with its lookbehind), also in texts that start
+    mid-word: the same spans for the count and each group."""
+    groups = list(claims._QTY.groupindex)
+    for a in {0, min(start, len(text))}:
+        plain = [(m.span(), *map(m.span, groups)) for m in claims._QTY.finditer(text[a:])]
+        assert [(m.span("qty"), *map(m.span, groups)) for m in claims.counts(case_fold(text[a:]))] == plain, text
+
+
+@SETTINGS
+@given(st.lists(st.text("abc", min_size=1, max_size=4), min_size=1, max_size=6), st.text("abcd", max_size=6))
+def test_a_prefix_tree_starts_where_one_of_its_words_does(words, text):
+    assert (re.match(claims.prefix_tree(words), text) is not None) == text.startswith(tuple(words))
