@@ -473,6 +473,8 @@ def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]], folded:
     kept = [(i, m) for i, m in mentions
             if not search_in(_CONTEXT_ONLY_FOLDED, _CONTEXT_WORDS, folded, max(s, m.start - 20), m.start, cues)
             and not _actor_like(text, s, m, folded)]
+    if len(kept) < 2:  # most sentences: a lone place is no landmark, and no country or region is precise (< 3)
+        return kept
     # "Hawija, west of Kirkuk": Kirkuk only says where Hawija is, unless it is all the sentence names.
     landmarks = [(i, m) for i, m in kept
                  if search_in(_LANDMARK_FOLDED, _LANDMARK_WORDS, folded, max(s, m.start - 20), m.start, cues)]

@@ -1,8 +1,9 @@
 """The fast paths of claim extraction give what the plain forms they replace give.
 
 Sentence ends are found by a pattern whose alternatives each start with a literal, counts by one that starts with
-the character before them; one gathered scan of a sentence serves both lexicons and the cues, and cue windows are
-sliced once. Each is checked against the plain form on random texts.
+the character before them; a lone place is kept without the tests that compare places; one gathered scan of a
+sentence serves both lexicons and the cues, and cue windows are sliced once. Each is checked against the plain
+form on random texts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from test_prefilters import SETTINGS, plain_all, sentences_, spans
 
 from geomap import claims, lexicon, sentences
 from geomap.lexicon import case_fold
+from geomap.model import Mention, Place
 
 
 @SETTINGS
@@ -73,3 +75,37 @@ def test_counts_found_with_the_character_before_them_are_the_plain_search(text, 
 @given(st.lists(st.text("abc", min_size=1, max_size=4), min_size=1, max_size=6), st.text("abcd", max_size=6))
 def test_a_prefix_tree_starts_where_one_of_its_words_does(words, text):
     assert (re.match(claims.prefix_tree(words), text) is not None) == text.startswith(tuple(words))
+
+
+def plain_claim_places(text: str, s: int, mentions: list[tuple[int, Mention]]) -> list[tuple[int, Mention]]:
+    """The reference: ``claim_places`` testing a lone place for landmarks and containers too."""
+    folded = case_fold(text)
+    kept = [(i, m) for i, m in mentions
+            if not claims._CONTEXT_ONLY_FOLDED.search(folded[max(s, m.start - 20):m.start])
+            and not claims._actor_like(text, s, m, folded)]
+    landmarks = [(i, m) for i, m in kept if claims._LANDMARK_FOLDED.search(folded[max(s, m.start - 20):m.start])]
+    if len(landmarks) < len(kept):
+        kept = [k for k in kept if k not in landmarks]
+    precise = [m.place for _, m in kept if m.place and m.place.precision < 3]
+    out = [(i, m) for i, m in kept
+           if not (m.place.kind == "country" and any(q.country == m.place.country for q in precise))
+           and not (m.place.kind == "region" and any(q.region and q.region == m.place.region for q in precise))]
+    return [(i, m) for n, (i, m) in enumerate(out) if m.place.id not in {m.place.id for _, m in out[:n]}]
+
+
+places_ = st.builds(Place, st.sampled_from(["p", "q", "r"]), st.sampled_from(["Baghdad", "Hawija", "Iraq"]), st.just(0.0),
+                    st.just(0.0), st.sampled_from(["country", "region", "town", "district", "river"]),
+                    st.sampled_from(["IQ", "SY", None]), st.just("gazetteer"), st.sampled_from(["Kirkuk", "Anbar", None]))
+PLACE_TEXTS = ["west of ", "border with ", "in ", "between ", "Iraq's ", "Hawija", ", ", " "]
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(PLACE_TEXTS), places_), min_size=1, max_size=3))
+def test_a_lone_place_is_kept_as_the_plain_tests_would(parts):
+    text, mentions = "", []
+    for i, (before, place) in enumerate(parts):
+        text += before
+        mentions.append((i, Mention(len(text), len(text) + len(place.name), place.name, place)))
+        text += place.name + " "
+    assert claims.claim_places(text, 0, mentions) == plain_claim_places(text, 0, mentions)
+
