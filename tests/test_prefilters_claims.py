@@ -1,9 +1,10 @@
 """The fast paths of claim extraction give what the plain forms they replace give.
 
 Sentence ends are found by a pattern whose alternatives each start with a literal, counts by one that starts with
-the character before them; a lone place is kept without the tests that compare places; one gathered scan of a
-sentence serves both lexicons and the cues, and cue windows are sliced once. Each is checked against the plain
-form on random texts.
+the character before them; a lone place is kept without the tests that compare places, one event type without
+ranking; the digits of ASCII text are found by a byte table, and the publication date is read once per article;
+one gathered scan of a sentence serves both lexicons and the cues, and cue windows are sliced once. Each is checked
+against the plain form on random texts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 
 from hypothesis import given
 from hypothesis import strategies as st
-from test_prefilters import SETTINGS, plain_all, sentences_, spans
+from test_prefilters import SETTINGS, outcome, plain_all, sentences_, spans
 
 from geomap import claims, lexicon, sentences
 from geomap.lexicon import case_fold
@@ -109,3 +110,25 @@ def test_a_lone_place_is_kept_as_the_plain_tests_would(parts):
         text += place.name + " "
     assert claims.claim_places(text, 0, mentions) == plain_claim_places(text, 0, mentions)
 
+
+@SETTINGS
+@given(st.one_of(sentences_, st.text("0189a ٣²\u0660")))
+def test_digits_found_by_the_byte_table_are_those_of_the_regex(text):
+    assert claims.has_digit(text) == (claims._DIGIT.search(text) is not None)
+
+
+@SETTINGS
+@given(sentences_, st.integers(0, 80))
+def test_one_event_type_is_chosen_as_the_ranking_would(text, anchor):
+    """``choose_event`` skips ranking when every match has the same type: the type the ranking picks."""
+    found = lexicon.events().all(text)
+    if found:
+        plain = min(found, key=lambda f: (claims.TIERS.get(f[0], 0) + claims.describes(f[1]), abs(f[1].start() - anchor)))
+        assert claims.choose_event(found, anchor) == plain[0]
+
+
+@SETTINGS
+@given(sentences_, st.one_of(st.dates().map(str), st.sampled_from(["", "2017-02-30", "Monday", "2017-10-31"]), st.none()))
+def test_a_publication_read_once_dates_claims_as_its_text(text, published):
+    """``claim_date`` with ``publication(published)`` answers, or fails, as with the text of the date."""
+    assert outcome(claims.claim_date, text, claims.publication(published)) == outcome(claims.claim_date, text, published)
