@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import sys
 from bisect import bisect_right
 from datetime import date, timedelta
@@ -188,6 +189,7 @@ _KINDS = (
     ("fighters", r"fighters|militants|jihadists|terrorists|members|soldiers|troops|insurgents|emirs|gunmen|"
                  r"officers|volunteers|men"),
 )
+
 _KIND_PATTERNS = tuple((k, re.compile(r"\b(?:" + words + r")\b")) for k, words in _KINDS)
 _KILLED_AFTER = re.compile(r"\b(?:killed|dead|died)\b")
 _DIGITS = re.compile(r"[\d,]+(?:\.\d+)?")
@@ -359,17 +361,22 @@ def claim_date(sentence: str, published: str | date | None, folded: str | None =
 
 # --- attribution and hedging ---------------------------------------------------
 
-# The first character of a _SOURCE (a capital, or of "the", "a", "local", ...): a look at it first spares trying
-# every alternative at each position.
-_SOURCE_FIRST = r"(?=[A-Zalmst])"
-_SOURCE = r"(?:(?:the|a|an)\s+)?(?:[A-Z][\w.'’-]*|local|military|security|senior|Iraqi|Syrian|Kurdish|US|U\.S\.)" \
-          r"(?:[\s,]+(?:[A-Z][\w.'’-]*|of|the|for|a|local|military|security|official|officials|spokesman|" \
-          r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
+_SOURCE_HEAD = r"(?:[A-Z][\w.'’-]*|local|military|security|senior|Iraqi|Syrian|Kurdish|US|U\.S\.)"
+_SOURCE_TAIL = r"(?:[\s,]+(?:[A-Z][\w.'’-]*|of|the|for|a|local|military|security|official|officials|spokesman|" \
+               r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
+_SOURCE = r"(?:(?:the|a|an)\s+)?" + _SOURCE_HEAD + _SOURCE_TAIL
+_SAID = r"\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|warned|noted|stressed|added)\b"
+_SOURCE_SAID = re.compile(r"(?P<who>" + _SOURCE + ")" + _SAID)
+# _SOURCE_SAID as run: the source's alternatives by first character, each a literal, which the regex engine scans for
+# in C, instead of entering the pattern at every position. A capital starts "[A-Z][\w.'’-]*" (which covers the named
+# capitalised heads, tried after it), a small letter "the", "a" or "an" before a head, or one of the small heads.
+_SOURCE_BY_FIRST = "(?:" + "|".join([*(c + r"[\w.'’-]*" for c in string.ascii_uppercase), r"the\s+" + _SOURCE_HEAD,
+                                     r"a(?:\s+|n\s+)" + _SOURCE_HEAD, "local", "military", "security", "senior"]) + ")"
+_SOURCE_SAID_BY_FIRST = re.compile(r"(?P<who>" + _SOURCE_BY_FIRST + _SOURCE_TAIL + ")" + _SAID)
 # Each pattern with the words one of which every match contains: most sentences hold none, and skip the search.
 _ATTRIBUTION = [
     (re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I), anchors("according")),
-    (re.compile(_SOURCE_FIRST + r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|"
-                r"confirmed|estimated?|warned|noted|stressed|added)\b"),
+    (_SOURCE_SAID,
      anchors("told", "said", "says", "reported", "stated", "claimed", "announced", "confirmed", "estimate", "warned",
              "noted", "stressed", "added")),
     # "..., a coalition spokesman said."
@@ -379,7 +386,8 @@ _ATTRIBUTION = [
      anchors("said", "told", "reported", "claimed")),
 ]
 # As run: a case-insensitive pattern on the case_fold of the sentence, the others on the sentence.
-_ATTRIBUTION_RUN = [(folded_pattern(p), words, True) if p.flags & re.I else (p, words, False) for p, words in _ATTRIBUTION]
+_ATTRIBUTION_RUN = [(folded_pattern(p), words, True) if p.flags & re.I
+                    else (_SOURCE_SAID_BY_FIRST if p is _SOURCE_SAID else p, words, False) for p, words in _ATTRIBUTION]
 _HEDGE_WORDS = anchors("reportedly", "alleged", "believed", "seem", "expected", "may", "might", "could", "unconfirmed",
                       "estimate", "apparently", "likely", "possibly", "rumo", "claim", "perhaps", "thought")
 _HEDGES = re.compile(r"\b(?:reportedly|allegedly|alleged|believed|it\s+seems|seems|seemed|expected\s+to|may|might|"

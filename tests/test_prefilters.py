@@ -87,15 +87,6 @@ def test_prefilters_never_skip_a_match(text):
 
 
 @SETTINGS
-@given(sentences_)
-def test_the_first_character_guard_of_a_source_rules_out_no_match(text):
-    pattern = claims._ATTRIBUTION[1][0]
-    assert pattern.pattern.startswith(claims._SOURCE_FIRST)
-    plain = re.compile(pattern.pattern.removeprefix(claims._SOURCE_FIRST))
-    assert [m.regs for m in pattern.finditer(text)] == [m.regs for m in plain.finditer(text)]
-
-
-@SETTINGS
 @given(sentences_, st.integers(0, 30))
 def test_folded_patterns_match_as_the_case_insensitive_ones(text, start):
     """Same matches with the same group spans, also in windows that start mid-word."""

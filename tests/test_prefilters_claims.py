@@ -1,15 +1,16 @@
 """The fast paths of claim extraction give what the plain forms they replace give.
 
-Sentence ends are found by a pattern whose alternatives each start with a literal, counts by one that starts with
-the character before them; a lone place is kept without the tests that compare places, one event type without
-ranking; the digits of ASCII text are found by a byte table, and the publication date is read once per article;
-one gathered scan of a sentence serves both lexicons and the cues, and cue windows are sliced once. Each is checked
-against the plain form on random texts.
+Sentence ends are found by a pattern whose alternatives each start with a literal, as are sources by their first
+characters, and counts by one that starts with the character before them; a lone place is kept without the tests
+that compare places, one event type without ranking; the digits of ASCII text are found by a byte table, and the
+publication date is read once per article; one gathered scan of a sentence serves both lexicons and the cues, and
+cue windows are sliced once. Each is checked against the plain form on random texts.
 """
 
 from __future__ import annotations
 
 import re
+import string
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -132,3 +133,25 @@ def test_one_event_type_is_chosen_as_the_ranking_would(text, anchor):
 def test_a_publication_read_once_dates_claims_as_its_text(text, published):
     """``claim_date`` with ``publication(published)`` answers, or fails, as with the text of the date."""
     assert outcome(claims.claim_date, text, claims.publication(published)) == outcome(claims.claim_date, text, published)
+
+
+SOURCE_WORDS = ["The", "the", "a", "an", "A", "local", "military", "security", "senior", "Iraqi", "US", "U.S.", "of",
+                "officials", "spokesman", "said", "told", "says", "added", "Army", "McCain", "al-Senior"]
+source_texts = st.lists(st.tuples(st.one_of(st.sampled_from(SOURCE_WORDS),
+                                            st.text(string.ascii_letters + ".'’-_", max_size=4)),
+                                  st.sampled_from([" ", ", ", "", "  ", "\n"])), max_size=12).map(
+    lambda parts: "".join(p + sep for p, sep in parts))
+
+
+@SETTINGS
+@given(st.one_of(sentences_, source_texts))
+def test_a_source_by_its_first_character_matches_as_the_plain_pattern(text):
+    quick, plain = claims._SOURCE_SAID_BY_FIRST, claims._SOURCE_SAID
+    assert [m.regs for m in quick.finditer(text)] == [m.regs for m in plain.finditer(text)], text
+
+
+def test_a_source_starting_with_each_letter_matches_as_the_plain_pattern():
+    for c in string.ascii_letters:
+        for text in (f"{c} said", f"{c}ab said", f"{c}ocal said", f"x {c}ilitary Army said", f"{c}he Army said"):
+            quick, plain = claims._SOURCE_SAID_BY_FIRST, claims._SOURCE_SAID
+            assert [m.regs for m in quick.finditer(text)] == [m.regs for m in plain.finditer(text)], text
