@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import sys
 from bisect import bisect_right
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ import ahocorasick
 
 from geomap import lexicon
 from geomap.dates import MONTHS, find_dates
-from geomap.lexicon import Hit, bit_automaton, case_fold, scan
+from geomap.lexicon import bit_automaton, case_fold, gather, scan
 from geomap.model import Article, Claim, Mention, Quantity
 from geomap.sentences import split
 from geomap.textnorm import fold
@@ -26,6 +27,15 @@ from geomap.textnorm import fold
 # Most cue patterns below match in few sentences; a cheap test for a word or character that every match
 # contains rules the others out before the regex runs.
 _DIGIT = re.compile(r"\d")
+_ASCII_DIGITS = b"0123456789"
+
+
+def has_digit(text: str) -> bool:
+    """Whether ``_DIGIT`` matches in ``text``: for ASCII text, whether deleting the digits from its bytes shortens it,
+    twice as fast as the regex search (which other texts keep, for their other digits)."""
+    if text.isascii():
+        return len(text.encode("ascii").translate(None, _ASCII_DIGITS)) < len(text)
+    return _DIGIT.search(text) is not None
 
 
 # Every cue word -> the bits of the ``anchors`` sets that hold it; each set's own scan, by its bit.
@@ -48,28 +58,34 @@ def anchors(*words: str) -> int:
 
 
 def could_match(folded: str, words: int, start: int = 0, end: int = sys.maxsize) -> bool:
-    """Whether ``folded[start:end]`` (``case_fold`` of a text) holds one of the words of cue ``words``; the bounds
-    spare a slice."""
-    return next(_CUE_SCANS[words].iter(folded, start, min(end, len(folded))), None) is not None
+    """Whether ``folded[start:end]`` (``case_fold`` of a text) holds one of the words of cue ``words``.
+
+    The window is scanned as a slice: pyahocorasick's ``iter`` with bounds copies the whole text at each call.
+    """
+    return next(_CUE_SCANS[words].iter(folded[start:end]), None) is not None
 
 
 def search_in(pattern: re.Pattern, words: int, folded: str, start: int, end: int, cues: int = -1) -> re.Match | None:
     """``pattern`` (a ``folded_pattern``) searched in ``folded[start:end]``, if that holds one of its ``words``.
 
-    ``cues``: those of the sentence holding the bounds (``sentence_cues``), which rule out most without a scan.
+    ``cues``: those of the sentence holding the bounds (``sentence_cues``), which rule out most without a scan. The
+    window is sliced once, for the scan and the search.
     """
-    return pattern.search(folded[start:end]) if cues & words and could_match(folded, words, start, end) else None
+    if not cues & words:
+        return None
+    window = folded[start:end]
+    return pattern.search(window) if could_match(window, words) else None
 
 
-def sentence_cues(folded: str, hits: list[Hit] | None = None) -> int:
+def sentence_cues(folded: str, found: int | None = None) -> int:
     """The cues (``anchors`` bits, ``_HAS_DIGIT``) that ``folded`` (``case_fold`` of a sentence) holds.
 
-    ``hits``: its ``scan`` with ``lexicon_scan``, if the caller has it; the bits above the cues are then set too.
+    ``found``: the bits of its ``scan`` with ``lexicon_scan`` (``gather``), if the caller has them; the bits above
+    the cues are then set too.
     """
-    cues = _HAS_DIGIT if _DIGIT.search(folded) else 0
-    for _, (bits, _) in scan(_cue_scan(), folded) if hits is None else hits:
-        cues |= bits
-    return cues
+    if found is None:
+        found = gather(scan(_cue_scan(), folded), 0)[0]
+    return found | _HAS_DIGIT if has_digit(folded) else found
 
 
 @lru_cache(maxsize=1)
@@ -113,6 +129,19 @@ def folded_pattern(pattern: str | re.Pattern) -> re.Pattern:
     return re.compile(source)
 
 
+def prefix_tree(words: list[str]) -> str:
+    """A regex for "one of ``words`` starts here", the words grouped by their first characters, for a lookahead.
+
+    The engine tests each character once rather than every word in turn; a word that starts another stands for both,
+    which changes nothing in a lookahead.
+    """
+    by_first: dict[str, list[str]] = {}
+    for w in words:
+        by_first.setdefault(w[0], []).append(w[1:])
+    return "|".join(re.escape(c) + ("" if "" in rest else "(?:" + prefix_tree(rest) + ")")
+                    for c, rest in sorted(by_first.items()))
+
+
 def group_in(text: str, m: re.Match, name: str | int) -> str | None:
     """Group ``name`` of ``m``, a match in ``case_fold(text)``, as written in ``text``."""
     a, b = m.span(name)
@@ -142,7 +171,11 @@ _QTY = re.compile(r"(?<![\w-])" + _QTY_BODY, re.I)
 # a prefix ("fiveto six" and "5percent" are counts too): a look at them first spares trying every alternative at
 # each word.
 _QTY_FIRST = sorted({*(w.split()[0] for w in (*_MODIFIERS, *_VAGUE)), *_TENS, *_UNITS, "a"}, key=len, reverse=True)
-_QTY_FOLDED = folded_pattern(r"(?<![\w-])(?=\d|" + "|".join(_QTY_FIRST) + ")" + _QTY_BODY)
+# A count starting where the caller has found no word character or hyphen before it, and one after such a character,
+# which the search consumes: a pattern starting with a character class is scanned for in C, while a lookbehind is
+# tried at every position. Their group "qty" is the count's span.
+_QTY_HERE = folded_pattern(r"(?P<qty>(?=\d|" + prefix_tree(_QTY_FIRST) + ")" + _QTY_BODY + ")")
+_QTY_AFTER = folded_pattern(r"[^\w-]" + _QTY_HERE.pattern)
 # Every _QTY match holds a digit or one of these words.
 _NUMBER_WORDS = anchors(*_UNITS, *_TENS, "hundred", "thousand", "dozen", "score", "several", "few")
 _DURATION = re.compile(r"^[\s-]*(?:days?|weeks?|months?|years?|hours?|minutes?|km|kilomet(?:re|er)s?|miles?|"
@@ -156,6 +189,7 @@ _KINDS = (
     ("fighters", r"fighters|militants|jihadists|terrorists|members|soldiers|troops|insurgents|emirs|gunmen|"
                  r"officers|volunteers|men"),
 )
+
 _KIND_PATTERNS = tuple((k, re.compile(r"\b(?:" + words + r")\b")) for k, words in _KINDS)
 _KILLED_AFTER = re.compile(r"\b(?:killed|dead|died)\b")
 _DIGITS = re.compile(r"[\d,]+(?:\.\d+)?")
@@ -184,6 +218,19 @@ def _word_value(text: str) -> float | None:
     return float(total + current)
 
 
+def counts(folded: str) -> list[re.Match]:
+    """The matches of ``_QTY`` in the text whose ``case_fold`` is ``folded``, each count the span of its group "qty".
+
+    A count at the start of the text has nothing before it; any other has a character that is no word character or
+    hyphen, which ``_QTY_AFTER`` takes from the text after the last count: after one (which ends before such a
+    character) no count starts at once.
+    """
+    first = _QTY_HERE.match(folded)
+    found = [first] if first else []
+    found += _QTY_AFTER.finditer(folded, first.end() if first else 0)
+    return found
+
+
 def may_count(sentence: str, folded: str | None = None, cues: int | None = None) -> bool:
     """Whether ``_QTY`` may match: every count holds a digit or a number word.
 
@@ -203,8 +250,8 @@ def quantities(sentence: str, event: str, folded: str | None = None, cues: int |
     folded = folded or case_fold(sentence)
     if not may_count(sentence, folded, cues):
         return out
-    for m in _QTY_FOLDED.finditer(folded):
-        start, end = m.span()
+    for m in counts(folded):
+        start, end = m.span("qty")
         vague, num = group_in(sentence, m, "vague"), group_in(sentence, m, "num")
         after = sentence[end:end + 60]
         if not vague and _DURATION.match(after):
@@ -254,16 +301,28 @@ _DAY_MONTH_FOLDED = folded_pattern(r"\b(?=on|\d|" + "|".join(sorted({m[:3] for m
 _RELATIVE_FOLDED = folded_pattern(_RELATIVE)
 
 
-def claim_date(sentence: str, published: str | None, folded: str | None = None, cues: int | None = None
+def publication(published: str | None) -> date | str | None:
+    """``published`` (an ISO date) read once for the claims of an article, for ``claim_date``.
+
+    A text that is no date is kept as it is: ``claim_date`` fails on it where it did, at a claim with no full date.
+    """
+    try:
+        return date.fromisoformat(published) if published else None
+    except ValueError:
+        return published
+
+
+def claim_date(sentence: str, published: str | date | None, folded: str | None = None, cues: int | None = None
                ) -> tuple[str | None, str | None]:
     """The event date and its precision ("day", "week", "month"), resolved against publication.
 
-    ``folded``: ``case_fold(sentence)``; ``cues``: its ``sentence_cues``, if the caller has them.
+    ``published``: an ISO date, or its ``publication``; ``folded``: ``case_fold(sentence)``; ``cues``: its
+    ``sentence_cues``, if the caller has them.
     """
     found = find_dates(sentence)
     if found:
         return found[0].value.isoformat(), "day"
-    pub = date.fromisoformat(published) if published else None
+    pub = published if isinstance(published, date) else date.fromisoformat(published) if published else None
     if pub is None:
         return None, None
     folded = folded or case_fold(sentence)
@@ -302,17 +361,22 @@ def claim_date(sentence: str, published: str | None, folded: str | None = None, 
 
 # --- attribution and hedging ---------------------------------------------------
 
-# The first character of a _SOURCE (a capital, or of "the", "a", "local", ...): a look at it first spares trying
-# every alternative at each position.
-_SOURCE_FIRST = r"(?=[A-Zalmst])"
-_SOURCE = r"(?:(?:the|a|an)\s+)?(?:[A-Z][\w.'’-]*|local|military|security|senior|Iraqi|Syrian|Kurdish|US|U\.S\.)" \
-          r"(?:[\s,]+(?:[A-Z][\w.'’-]*|of|the|for|a|local|military|security|official|officials|spokesman|" \
-          r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
+_SOURCE_HEAD = r"(?:[A-Z][\w.'’-]*|local|military|security|senior|Iraqi|Syrian|Kurdish|US|U\.S\.)"
+_SOURCE_TAIL = r"(?:[\s,]+(?:[A-Z][\w.'’-]*|of|the|for|a|local|military|security|official|officials|spokesman|" \
+               r"spokeswoman|correspondents|media|sources|commander|residents|officer|officers)){0,8}"
+_SOURCE = r"(?:(?:the|a|an)\s+)?" + _SOURCE_HEAD + _SOURCE_TAIL
+_SAID = r"\s+(?:told|said|says|reported|stated|claimed|announced|confirmed|estimated?|warned|noted|stressed|added)\b"
+_SOURCE_SAID = re.compile(r"(?P<who>" + _SOURCE + ")" + _SAID)
+# _SOURCE_SAID as run: the source's alternatives by first character, each a literal, which the regex engine scans for
+# in C, instead of entering the pattern at every position. A capital starts "[A-Z][\w.'’-]*" (which covers the named
+# capitalised heads, tried after it), a small letter "the", "a" or "an" before a head, or one of the small heads.
+_SOURCE_BY_FIRST = "(?:" + "|".join([*(c + r"[\w.'’-]*" for c in string.ascii_uppercase), r"the\s+" + _SOURCE_HEAD,
+                                     r"a(?:\s+|n\s+)" + _SOURCE_HEAD, "local", "military", "security", "senior"]) + ")"
+_SOURCE_SAID_BY_FIRST = re.compile(r"(?P<who>" + _SOURCE_BY_FIRST + _SOURCE_TAIL + ")" + _SAID)
 # Each pattern with the words one of which every match contains: most sentences hold none, and skip the search.
 _ATTRIBUTION = [
     (re.compile(r"\baccording\s+to\s+(?P<who>(?:the\s+)?[^,.;]{3,80})", re.I), anchors("according")),
-    (re.compile(_SOURCE_FIRST + r"(?P<who>" + _SOURCE + r")\s+(?:told|said|says|reported|stated|claimed|announced|"
-                r"confirmed|estimated?|warned|noted|stressed|added)\b"),
+    (_SOURCE_SAID,
      anchors("told", "said", "says", "reported", "stated", "claimed", "announced", "confirmed", "estimate", "warned",
              "noted", "stressed", "added")),
     # "..., a coalition spokesman said."
@@ -322,7 +386,8 @@ _ATTRIBUTION = [
      anchors("said", "told", "reported", "claimed")),
 ]
 # As run: a case-insensitive pattern on the case_fold of the sentence, the others on the sentence.
-_ATTRIBUTION_RUN = [(folded_pattern(p), words, True) if p.flags & re.I else (p, words, False) for p, words in _ATTRIBUTION]
+_ATTRIBUTION_RUN = [(folded_pattern(p), words, True) if p.flags & re.I
+                    else (_SOURCE_SAID_BY_FIRST if p is _SOURCE_SAID else p, words, False) for p, words in _ATTRIBUTION]
 _HEDGE_WORDS = anchors("reportedly", "alleged", "believed", "seem", "expected", "may", "might", "could", "unconfirmed",
                       "estimate", "apparently", "likely", "possibly", "rumo", "claim", "perhaps", "thought")
 _HEDGES = re.compile(r"\b(?:reportedly|allegedly|alleged|believed|it\s+seems|seems|seemed|expected\s+to|may|might|"
@@ -437,6 +502,8 @@ def claim_places(text: str, s: int, mentions: list[tuple[int, Mention]], folded:
     kept = [(i, m) for i, m in mentions
             if not search_in(_CONTEXT_ONLY_FOLDED, _CONTEXT_WORDS, folded, max(s, m.start - 20), m.start, cues)
             and not _actor_like(text, s, m, folded)]
+    if len(kept) < 2:  # most sentences: a lone place is no landmark, and no country or region is precise (< 3)
+        return kept
     # "Hawija, west of Kirkuk": Kirkuk only says where Hawija is, unless it is all the sentence names.
     landmarks = [(i, m) for i, m in kept
                  if search_in(_LANDMARK_FOLDED, _LANDMARK_WORDS, folded, max(s, m.start - 20), m.start, cues)]
@@ -488,14 +555,16 @@ def choose_event(found: list[tuple[str, re.Match]], anchor: int) -> str:
     """The event a sentence claims: the most concrete type, nearest to the first place named.
 
     A participle used as an adjective ("in the liberated town of Hawija") or in a reduced relative clause
-    ("Raqqa surrounded by the SDF") describes, it does not claim.
+    ("Raqqa surrounded by the SDF") describes, it does not claim. ``found``: label by label, as ``Lexicon.all`` gives.
     """
 
     def rank(f: tuple[str, re.Match]) -> tuple[int, int]:
         label, m = f
         return TIERS.get(label, 0) + describes(m), abs(m.start() - anchor)
 
-    return found[0][0] if len(found) == 1 else min(found, key=rank)[0]
+    if found[0][0] == found[-1][0]:  # one type found: no ranking (``Lexicon.all`` gives a label's matches together)
+        return found[0][0]
+    return min(found, key=rank)[0]
 
 
 _LEXICON_SHIFT = len(_CUE_SCANS) + 1  # above every cue bit: where lexicon_scan puts the lexicons' anchors
@@ -521,6 +590,8 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
     folded = case_fold(text)  # once per article: every cue test reads its slices
     events, actors = lexicon.events(), lexicon.actors()
     automaton, actors_shift = lexicon_scan(events, actors), _LEXICON_SHIFT + events.width
+    start_bits = events.start_mask << _LEXICON_SHIFT | actors.start_mask << actors_shift
+    published = publication(article.published)
     claims: list[Claim] = []
     title = fold(article.title or "")
     spans = split(text)
@@ -533,19 +604,20 @@ def extract_claims(article: Article, mentions: list[Mention]) -> list[Claim]:
         if text[s] == "#" or headline:
             continue
         sentence, folded_sentence = text[s:e], folded[s:e]
-        hits = scan(automaton, folded_sentence)  # every cue word and anchor of the sentence, in one pass
-        found = events.all(sentence, folded_sentence, hits, _LEXICON_SHIFT)
+        # Every cue word and anchor of the sentence, in one pass, read once for both lexicons and the cues.
+        bits, starts = gather(scan(automaton, folded_sentence), start_bits)
+        found = events.matches(sentence, bits, starts, _LEXICON_SHIFT)
         if not found:
             continue
-        cues = sentence_cues(folded_sentence, hits)
+        cues = sentence_cues(folded_sentence, bits)
         places = claim_places(text, s, located[n], folded, cues)
         if not places:
             continue
         event = choose_event(found, places[0][1].start - s)
         first: dict[str, int] = {}
-        for label, m in actors.all(sentence, folded_sentence, hits, actors_shift):
+        for label, m in actors.matches(sentence, bits, starts, actors_shift):
             first.setdefault(label, m.start())  # a label's matches come in text order
-        when, _precision = claim_date(sentence, article.published, folded_sentence, cues)
+        when, _precision = claim_date(sentence, published, folded_sentence, cues)
         claims.append(Claim(
             start=s, end=e, event=event,
             places=tuple([m.place.id for _, m in places]),

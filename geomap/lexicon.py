@@ -44,12 +44,14 @@ class Lexicon:
         if hits is None:
             automaton = self._automaton
             hits, shift = scan(automaton, folded or case_fold(text)) if automaton is not None else [], 0
-        found, starts, start_bits = 0, [], self._every << (len(self.entries) + shift)
-        for end, (bits, size) in hits:
-            found |= bits
-            if bits & start_bits:
-                starts.append((end - size + 1, bits))
-        starts.sort()  # by position: a word inside a longer one ends first but starts later
+        return self.matches(text, *gather(hits, self.start_mask << shift), shift)
+
+    def matches(self, text: str, found: int, starts: list[tuple[int, int]], shift: int = 0
+                ) -> list[tuple[str, re.Match]]:
+        """``all`` from a ``gather`` of the hits: lexicons scanned in one pass read the hits once between them.
+
+        ``starts`` may hold the starts of other lexicons too; only this one's bits (``start_mask << shift``) count.
+        """
         out = []
         for n in bits_of(found >> shift & self._every | self._always):
             label, pattern = self.entries[n]
@@ -62,6 +64,11 @@ class Lexicon:
                     out.append((label, m))
                     pos = m.end()
         return out
+
+    @cached_property
+    def start_mask(self) -> int:
+        """The bits of ``anchor_bits`` that mark a start: what ``gather`` keeps positions for."""
+        return self._every << len(self.entries)
 
     @cached_property
     def anchor_bits(self) -> dict[str, int]:
@@ -114,6 +121,20 @@ def scan(automaton: ahocorasick.Automaton, folded: str) -> list[Hit]:
     One pass answers for many word sets at once, each a bit: pyahocorasick costs per character scanned.
     """
     return list(automaton.iter(folded))
+
+
+def gather(hits: list[Hit], start_bits: int) -> tuple[int, list[tuple[int, int]]]:
+    """The bits of all ``hits`` together, and (start, bits) of each hit holding one of ``start_bits``, by start.
+
+    By position: a word inside a longer one ends first but starts later.
+    """
+    found, starts = 0, []
+    for end, (bits, size) in hits:
+        found |= bits
+        if bits & start_bits:
+            starts.append((end - size + 1, bits))
+    starts.sort()
+    return found, starts
 
 
 def bits_of(bits: int) -> list[int]:

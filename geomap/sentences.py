@@ -7,9 +7,12 @@ import re
 # Abbreviations that end in a period without ending a sentence.
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Col|Gen|Lt|Maj|Capt|Sgt|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|"
                      r"Sept|Oct|Nov|Dec|U\.S|U\.N|U\.K|[A-Z])\.)$")
-_END = re.compile(r"[.!?…]+[\"'”’)\]*_]*(?=\s)|\n\s*\n|\n(?=[^\n]{0,80}\n)")
-# The same, with a look at the next character first: most positions hold no end mark, and then nothing is tried.
-_END_GUARDED = re.compile(r"(?=[.!?…\n])(?:" + _END.pattern + ")")
+_CLOSERS = r"[\"'”’)\]*_]*(?=\s)"  # what may close a sentence after its end marks
+_BREAKS = r"\n\s*\n|\n(?=[^\n]{0,80}\n)"
+_END = re.compile(r"[.!?…]+" + _CLOSERS + "|" + _BREAKS)
+# The same, each alternative starting with a literal: the regex engine then scans for their first characters in C
+# and enters no alternative at the many positions that hold none (a lookahead guard is tried at each position).
+_END_GUARDED = re.compile("|".join(re.escape(c) + "[.!?…]*" + _CLOSERS for c in ".!?…") + "|" + _BREAKS)
 
 
 def abbreviation_ends(tail: str) -> bool:

@@ -33,8 +33,8 @@ GUARDED = [(claims._HEDGES, claims._HEDGE_WORDS), (claims._RELATIVE, claims._REL
            (claims._DAY_MONTH, claims._MONTH_NAMES), *claims._ATTRIBUTION, (claims._ORIGIN, claims._ORIGIN_WORDS),
            (claims._DESTINATION, claims._DESTINATION_WORDS), (claims._CONTEXT_ONLY, claims._CONTEXT_WORDS),
            (claims._LANDMARK, claims._LANDMARK_WORDS)]
-# Each case-insensitive pattern and the one run in its place on case_fold text.
-FOLDED = [(claims._QTY, claims._QTY_FOLDED), (claims._DAY_MONTH, claims._DAY_MONTH_FOLDED),
+# Each case-insensitive pattern and the one run in its place on case_fold text (counts: test_prefilters_claims).
+FOLDED = [(claims._DAY_MONTH, claims._DAY_MONTH_FOLDED),
           (claims._RELATIVE, claims._RELATIVE_FOLDED), (claims._HEDGES, claims._HEDGES_FOLDED),
           (claims._CONTEXT_ONLY, claims._CONTEXT_ONLY_FOLDED), (claims._LANDMARK, claims._LANDMARK_FOLDED),
           (claims._LOCATIVE_CHAIN, claims._LOCATIVE_CHAIN_FOLDED),
@@ -84,15 +84,6 @@ def test_lexicon_all_equals_running_every_label(text):
 @given(sentences_)
 def test_prefilters_never_skip_a_match(text):
     check_prefilters(text)
-
-
-@SETTINGS
-@given(sentences_)
-def test_the_first_character_guard_of_a_source_rules_out_no_match(text):
-    pattern = claims._ATTRIBUTION[1][0]
-    assert pattern.pattern.startswith(claims._SOURCE_FIRST)
-    plain = re.compile(pattern.pattern.removeprefix(claims._SOURCE_FIRST))
-    assert [m.regs for m in pattern.finditer(text)] == [m.regs for m in plain.finditer(text)]
 
 
 @SETTINGS
@@ -397,7 +388,7 @@ def test_one_scan_finds_each_cue_and_each_lexicon_label(text, start, end):
     folded = case_fold(sentence)
     events, actors = lexicon.events(), lexicon.actors()
     hits = lexicon.scan(claims.lexicon_scan(events, actors), folded)
-    cues = claims.sentence_cues(folded, hits)
+    cues = claims.sentence_cues(folded, lexicon.gather(hits, 0)[0])
     assert cues & (1 << claims._LEXICON_SHIFT) - 1 == claims.sentence_cues(folded)
     assert bool(cues & claims._HAS_DIGIT) == bool(claims._DIGIT.search(sentence))
     for words in claims._CUE_SCANS:
