@@ -1,6 +1,7 @@
 """The fast paths of claim extraction give what the plain forms they replace give.
 
-Sentence ends are found by a pattern whose alternatives each start with a literal, as are sources by their first
+Sentence ends are found by a pattern whose alternatives each start with a literal, tried only where one
+of those characters is (found by ``str.find``), as are sources by their first
 characters, and counts by one that starts with the character before them; a lone place is kept without the tests
 that compare places, one event type without ranking; the digits of ASCII text are found by a byte table, and the
 publication date is read once per article; one gathered scan of a sentence serves both lexicons and the cues, and
@@ -44,6 +45,13 @@ end_texts = st.lists(st.sampled_from([".", "!", "?", "…", "\"", "'", "”", "�
 @given(end_texts)
 def test_sentence_ends_found_by_their_first_character_are_the_plain_search(text):
     assert [m.span() for m in sentences._END_GUARDED.finditer(text)] == [m.span() for m in sentences._END.finditer(text)]
+
+
+@SETTINGS
+@given(st.one_of(end_texts, sentences_))
+def test_sentence_ends_tried_where_their_first_characters_are_the_search(text):
+    """``end_marks`` tries the pattern at each of its first characters, past the last match: ``finditer``'s matches."""
+    assert [m.regs for m in sentences.end_marks(text)] == [m.regs for m in sentences._END_GUARDED.finditer(text)], text
 
 
 GUARDED_FOLDED = [*((p, words) for _, p, words in claims._ROLES), (claims._CONTEXT_ONLY_FOLDED, claims._CONTEXT_WORDS),
