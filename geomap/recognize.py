@@ -21,7 +21,7 @@ import ahocorasick
 from geomap import cache
 from geomap.gazetteer import Gazetteer
 from geomap.geocoders.geonames import AREA, WorldNames
-from geomap.textnorm import ARTICLES, find_all, fold, fold_with_map, non_ascii
+from geomap.textnorm import ARTICLES, find_all, fold, fold_with_map, matches_at, non_ascii
 
 
 class Candidate(NamedTuple):
@@ -68,13 +68,7 @@ def _matches_at(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) ->
     The pattern's own scan tries its alternatives at every position of the text; here it is tried at those
     alone.
     """
-    out: list[re.Match] = []
-    pos = 0
-    for start, _ in spans:
-        if start >= pos and (m := pattern.match(text, start)) is not None:
-            out.append(m)
-            pos = m.end()
-    return out
+    return matches_at(pattern, text, [start for start, _ in spans])
 
 
 def _matches_up_to(spans: list[tuple[int, int]], pattern: re.Pattern, text: str) -> Iterator[re.Match]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from geomap.textnorm import find_all, matches_at
+
 # Abbreviations that end in a period without ending a sentence.
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Col|Gen|Lt|Maj|Capt|Sgt|St|Jr|Sr|No|vs|etc|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|"
                      r"Sept|Oct|Nov|Dec|U\.S|U\.N|U\.K|[A-Z])\.)$")
@@ -23,19 +25,7 @@ def end_marks(text: str) -> list[re.Match]:
     each character of the text against the set of first characters; trying them in order, each past the last match,
     finds the leftmost match as the search does.
     """
-    starts = []
-    for c in _END_FIRST:
-        i = text.find(c)
-        while i >= 0:
-            starts.append(i)
-            i = text.find(c, i + 1)
-    starts.sort()
-    found, pos = [], 0
-    for i in starts:
-        if i >= pos and (m := _END_GUARDED.match(text, i)) is not None:
-            found.append(m)
-            pos = m.end()
-    return found
+    return matches_at(_END_GUARDED, text, sorted(find_all(text, _END_FIRST)))
 
 
 def abbreviation_ends(tail: str) -> bool:

@@ -95,6 +95,18 @@ def find_all(text: str, chars: Iterable[str]) -> list[int]:
     return out
 
 
+def matches_at(pattern: re.Pattern, text: str, starts: Iterable[int]) -> list[re.Match]:
+    """``list(pattern.finditer(text))`` for a pattern whose every match starts at one of ``starts`` (in order): tried
+    there alone, each past the last match, it finds what the search finds, which tries every position between."""
+    out: list[re.Match] = []
+    pos = 0
+    for start in starts:
+        if start >= pos and (m := pattern.match(text, start)) is not None:
+            out.append(m)
+            pos = m.end()
+    return out
+
+
 def _doubled_spaces(flat: str) -> list[int]:
     """Where a space follows a space (``str.find`` is a fast scan)."""
     out = []
