@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import string
-import sys
 from bisect import bisect_right
 from datetime import date, timedelta
 from functools import lru_cache
@@ -48,7 +47,7 @@ def anchors(*words: str) -> int:
     """A cue: ``words``, one of which every match of some pattern contains in ``case_fold`` text; its bit.
 
     ``sentence_cues`` finds every cue a sentence holds in one Aho-Corasick pass, several times faster than a
-    regex alternation of the words per cue; ``could_match`` tests one cue in part of a text.
+    regex alternation of the words per cue; ``could_match`` tests one cue in a text.
     """
     bit = _HAS_DIGIT << (len(_CUE_SCANS) + 1)
     for w in words:
@@ -57,12 +56,13 @@ def anchors(*words: str) -> int:
     return bit
 
 
-def could_match(folded: str, words: int, start: int = 0, end: int = sys.maxsize) -> bool:
-    """Whether ``folded[start:end]`` (``case_fold`` of a text) holds one of the words of cue ``words``.
+def could_match(folded: str, words: int) -> bool:
+    """Whether ``folded`` (``case_fold`` of a text) holds one of the words of cue ``words``.
 
-    The window is scanned as a slice: pyahocorasick's ``iter`` with bounds copies the whole text at each call.
+    A part of a text is scanned as a slice (``search_in``): pyahocorasick's ``iter`` with bounds copies the whole
+    text at each call.
     """
-    return next(_CUE_SCANS[words].iter(folded[start:end]), None) is not None
+    return next(_CUE_SCANS[words].iter(folded), None) is not None
 
 
 def search_in(pattern: re.Pattern, words: int, folded: str, start: int, end: int, cues: int = -1) -> re.Match | None:

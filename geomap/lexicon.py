@@ -32,19 +32,17 @@ class Lexicon:
     anchors: tuple[frozenset[str] | None, ...] = field(default=(), compare=False)
     starts: tuple[frozenset[str] | None, ...] = field(default=(), compare=False)
 
-    def all(self, text: str, folded: str | None = None, hits: list[Hit] | None = None, shift: int = 0
-            ) -> list[tuple[str, re.Match]]:
+    def all(self, text: str, folded: str | None = None) -> list[tuple[str, re.Match]]:
         """Every match of every label, label by label in lexicon order, each label's in text order.
 
         A label whose anchors ``folded`` (``case_fold(text)``) holds tries its pattern only where one of its
         starts is, from left to right, each past its last match, as ``finditer`` would: the same matches, and no
-        search through the text. ``hits``: ``scan(automaton, folded)`` of an automaton holding ``anchor_bits``
-        shifted left by ``shift``, if the caller scanned for these words with others in one pass.
+        search through the text. A caller that scans for these words with others in one pass reads the hits
+        with ``matches``.
         """
-        if hits is None:
-            automaton = self._automaton
-            hits, shift = scan(automaton, folded or case_fold(text)) if automaton is not None else [], 0
-        return self.matches(text, *gather(hits, self.start_mask << shift), shift)
+        automaton = self._automaton
+        hits = scan(automaton, folded or case_fold(text)) if automaton is not None else []
+        return self.matches(text, *gather(hits, self.start_mask))
 
     def matches(self, text: str, found: int, starts: list[tuple[int, int]], shift: int = 0
                 ) -> list[tuple[str, re.Match]]:
