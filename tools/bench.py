@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import platform
 import resource
 import shutil
 import statistics
@@ -184,8 +185,9 @@ def report_real(rows: list[dict]) -> None:
 
 def report(rows: list[dict]) -> None:
     first = rows[0]
-    print(f"\ngeomap bench: synthetic articles (~{first['words']:.0f} words), {first['cores']} cores; "
-          f"resources loaded in {first['load_s']:.2f} s")
+    print(f"\ngeomap bench: synthetic articles (~{first['words']:.0f} words), {first['cores']} cores, "
+          f"Python {platform.python_version()} ({Path(sys.executable).resolve()}: how it was built counts, see the "
+          f"Makefile); resources loaded in {first['load_s']:.2f} s")
     print("per-article stage: median of runs on the first articles (column 'sample x runs'); builds: one run at full N")
     head = (f"{'N':>7} {'sample x runs':>13} {'jobs=1 art/s':>12} {'all cores':>10} {'geotext art/s':>13} "
             f"{'ratio':>6} {'copies s':>8} {'cold s':>7} {'warm s':>7} {'forced s':>8} {'touch 1 s':>9} {'site s':>7} "
