@@ -4,8 +4,8 @@ Sentence ends are found by a pattern whose alternatives each start with a litera
 of those characters is (found by ``str.find``), as are sources by their first
 characters, and counts by one that starts with the character before them; a lone place is kept without the tests
 that compare places, one event type without ranking; the digits of ASCII text are found by a byte table, and the
-publication date is read once per article; one gathered scan of a sentence serves both lexicons and the cues, and
-cue windows are sliced once. Each is checked against the plain form on random texts.
+publication date is read once per article; cue windows are sliced once (one gathered scan of a sentence serving both
+lexicons and the cues: test_prefilters). Each is checked against the plain form on random texts.
 """
 
 from __future__ import annotations
@@ -15,26 +15,11 @@ import string
 
 from hypothesis import given
 from hypothesis import strategies as st
-from test_prefilters import SETTINGS, outcome, plain_all, sentences_, spans
+from test_prefilters import SETTINGS, outcome, sentences_
 
 from geomap import claims, lexicon, sentences
 from geomap.lexicon import case_fold
 from geomap.model import Mention, Place
-
-
-@SETTINGS
-@given(sentences_)
-def test_one_gather_serves_both_lexicons_and_the_cues(text):
-    """The starts of both lexicons in one sorted list, read by each lexicon's ``matches``: every label's matches."""
-    folded = case_fold(text)
-    events, actors = lexicon.events(), lexicon.actors()
-    actors_shift = claims._LEXICON_SHIFT + events.width
-    start_bits = events.start_mask << claims._LEXICON_SHIFT | actors.start_mask << actors_shift
-    bits, starts = lexicon.gather(lexicon.scan(claims.lexicon_scan(events, actors), folded), start_bits)
-    for lex, shift in ((events, claims._LEXICON_SHIFT), (actors, actors_shift)):
-        assert spans(lex.matches(text, bits, starts, shift)) == plain_all(lex, text)
-    assert claims.sentence_cues(folded, bits) & (1 << claims._LEXICON_SHIFT) - 1 == claims.sentence_cues(folded)
-
 
 # End marks, closers, line breaks, spaces and words: where sentence ends are, and where they are not.
 end_texts = st.lists(st.sampled_from([".", "!", "?", "…", "\"", "'", "”", "’", ")", "]", "*", "_", "\n", "\n\n", " ",
@@ -159,7 +144,7 @@ def test_a_source_by_its_first_character_matches_as_the_plain_pattern(text):
 
 
 def test_a_source_starting_with_each_letter_matches_as_the_plain_pattern():
+    quick, plain = claims._SOURCE_SAID_BY_FIRST, claims._SOURCE_SAID
     for c in string.ascii_letters:
         for text in (f"{c} said", f"{c}ab said", f"{c}ocal said", f"x {c}ilitary Army said", f"{c}he Army said"):
-            quick, plain = claims._SOURCE_SAID_BY_FIRST, claims._SOURCE_SAID
             assert [m.regs for m in quick.finditer(text)] == [m.regs for m in plain.finditer(text)], text
