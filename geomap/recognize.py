@@ -75,22 +75,24 @@ def _matches_up_to(spans: list[tuple[int, int]], pattern: re.Pattern, text: str)
     """``pattern.finditer(text)`` for a pattern whose every match is _NAME characters, then a space and a word
     that stands at one of ``spans`` (in text order).
 
-    Run from the start, the pattern tries a name at every capital letter of the text; the next match can
-    start no earlier than after the last other character before the space of the next such word, so it is
-    searched from there. (A word after a space but followed by "_", which the pattern does not end at, only
-    makes a search start earlier than it need.)
+    Run from the start, the pattern tries a name at every capital letter of the text; a match ending at the
+    next such word can start no earlier than after the last other character before its space, so it is
+    searched for from there, and only up to the character after the word (which the pattern reads to see that
+    the word ends there): a word no name stands before ("into the province") would otherwise send the search
+    through the rest of the article. A match holds no such word but its last, so none that ends at a later
+    word starts before this one. (A word after a space but followed by "_", which the pattern does not end at,
+    is searched for in vain.)
     """
     pos = 0
-    for start, _ in spans:
+    for start, end in spans:
         space = start - 1
         if space < pos or not text[space].isspace():
             continue
         other = _last_not_in_name(text, pos, space)
-        m = pattern.search(text, other + 1 if other >= 0 else pos)
-        if m is None:
-            return
-        yield m
-        pos = m.end()
+        m = pattern.search(text, other + 1 if other >= 0 else pos, end + 1)
+        if m is not None:
+            yield m
+            pos = m.end()
 
 
 def _last_not_in_name(text: str, pos: int, end: int) -> int:
