@@ -96,11 +96,16 @@ def _matches_up_to(spans: list[tuple[int, int]], pattern: re.Pattern, text: str)
 
 
 def _last_not_in_name(text: str, pos: int, end: int) -> int:
-    """Where the last character no _NAME holds stands in ``text[pos:end]`` (-1 if none): looked for in the last
-    ``TAIL`` characters first, as a search from ``pos`` tries every position up to ``end``, most of an article."""
-    tail = max(pos, end - TAIL)
-    m = _LAST_NOT_IN_NAME.search(text, tail, end) or tail > pos and _LAST_NOT_IN_NAME.search(text, pos, tail)
-    return m.start() if m else -1
+    """Where the last character no _NAME holds stands in ``text[pos:end]`` (-1 if none): looked for in windows
+    that double back from ``end``, from ``TAIL`` characters, as a search from ``pos`` tries every position up
+    to ``end``, most of an article, and the character is most often near."""
+    hi, width = end, TAIL
+    while hi > pos:
+        lo = max(pos, hi - width)
+        if m := _LAST_NOT_IN_NAME.search(text, lo, hi):  # none in text[hi:end]: the last of text[lo:hi] is the one
+            return m.start()
+        hi, width = lo, width * 2
+    return -1
 
 
 TAIL = 64

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from geomap import recognize, textnorm
@@ -104,6 +104,7 @@ long_name_texts = st.lists(st.sampled_from(["Deir", "ez-Zor", "al-Anbar", "Anbar
 
 @SETTINGS
 @given(long_name_texts, st.integers(0, 200), st.integers(0, 200))
+@example("(" + "x" * 127 + "(" + "x" * 64, 0, 193)  # the last "(" just before the first window
 def test_the_last_character_outside_names_is_found_from_the_end_as_from_the_start(text, pos, end):
     plain = recognize._LAST_NOT_IN_NAME.search(text, pos, end)
     assert recognize._last_not_in_name(text, pos, end) == (plain.start() if plain else -1)
