@@ -34,7 +34,12 @@ def polygon(coords: tuple[tuple[float, float], ...]) -> Polygon:
     return Polygon([(lon, lat) for lat, lon in coords])
 
 
+EARTH_RADIUS_KM = 6371.0088  # mean radius
+# Of latitude: two places whose latitudes differ by d degrees are at least d * KM_PER_DEGREE apart.
+KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180
+
+
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, h)))
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))

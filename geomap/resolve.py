@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from geopy.geocoders.base import Geocoder
 
-from geomap.geo import haversine_km
+from geomap.geo import KM_PER_DEGREE, haversine_km
 from geomap.geocoders.base import OfflineGeocoder
 from geomap.model import Mention, Place
 from geomap.recognize import Candidate
@@ -98,10 +98,17 @@ class Context:
                 points.append(p)
         return cls(countries, regions, points)
 
-    def nearest_km(self, place: Place) -> float:
-        """How far a place is from the nearest of the article's located places (infinite with none)."""
+    def nearest_km(self, place: Place, reach: float) -> float:
+        """How far a place is from the nearest of the article's located places, if that is under ``reach`` km;
+        else a distance of ``reach`` or more (infinite with none).
+
+        Callers only ask whether a place is that near, and most of a name's candidates lie far from every
+        point: a point more than ``reach`` km north or south of the place is not measured (the distance along
+        the meridian alone is less than the great circle's; the band is a little wider for rounding).
+        """
         lat, lon = place.lat, place.lon
-        return min((_km(lat, lon, q.lat, q.lon) for q in self.points), default=math.inf)
+        band = reach / KM_PER_DEGREE + 0.01
+        return min((_km(lat, lon, q.lat, q.lon) for q in self.points if abs(q.lat - lat) < band), default=math.inf)
 
     def without(self, place: Place | None) -> Context:
         """This context less one place's own contribution (a name must not vote for itself).
@@ -274,7 +281,7 @@ def _revisit_curated(candidates: list[Candidate], mentions: list[Mention | None]
         whole, times = located
         context = whole if times[m.place.id] > 1 else whole.without(m.place)
         namesakes = [p for p in towns if p.population >= NAMESAKE_POPULATION or (p.country, p.region) in context.regions
-                     or context.nearest_km(p) < NEAR_KM]
+                     or context.nearest_km(p, NEAR_KM) < NEAR_KM]
         if namesakes:
             place, score = _choose(c, namesakes, Context(countries=others), require_support=False)
             if place is not None:
@@ -317,7 +324,7 @@ def _choose(c: Candidate, places: list[Place], ctx: Context, require_support: bo
             score += 3 if kind == "country" else -3
         score += math.log10(p.population + 1) * 0.6
         if kind not in BROAD:
-            nearest = ctx.nearest_km(p)
+            nearest = ctx.nearest_km(p, 500)
             score += 1.5 if nearest < NEAR_KM else 0.5 if nearest < 500 else 0
         if best is None or score > best[0]:
             best = (score, p)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from geomap.geo import haversine_km
+from geomap.geo import KM_PER_DEGREE, haversine_km
 from geomap.model import Article, Mention, Place
 from geomap.pipeline import extract
 from geomap.resolve import Context
@@ -193,6 +195,22 @@ def _place(name: str, kind: str, country: str | None, region: str | None) -> Pla
 
 _places_ = st.lists(st.builds(_place, st.sampled_from("abcdef"), st.sampled_from(["town", "region", "country"]),
                               st.sampled_from([None, "SY", "IQ"]), st.sampled_from([None, "Raqqa", "Ninawa"])), max_size=8)
+
+
+_offsets = st.lists(st.tuples(st.floats(-6, 6), st.floats(-6, 6)), max_size=6)  # degrees: around the reach
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.tuples(st.floats(-80, 80), st.floats(-180, 180)), _offsets, st.sampled_from([150, 500]))
+@example((33.0, 44.0), [(0.01 - 500 / KM_PER_DEGREE, 0.0)], 500)  # just inside the band's edge
+def test_the_nearest_point_within_reach_is_the_nearest_of_all(at, offsets, reach):
+    """``nearest_km`` leaves out the points too far north or south: under ``reach`` it is the nearest of all."""
+    points = [(at[0] + dlat, at[1] + dlon) for dlat, dlon in offsets]
+    ctx = Context(points=[Place(f"p{i}", "p", lat, lon, "town", None, "geonames") for i, (lat, lon) in
+                          enumerate(points)])
+    nearest = min((haversine_km(at, q) for q in points), default=math.inf)
+    found = ctx.nearest_km(Place("q", "q", *at, "town", None, "geonames"), reach)
+    assert found == nearest if nearest < reach else found >= reach
 
 
 @settings(max_examples=300, deadline=None)
