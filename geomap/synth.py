@@ -35,30 +35,65 @@ FIRST_NAMES = ("Ahmed", "Ryan", "Rami", "Ali", "Fatima", "Yahya", "Mariam", "Oma
 LAST_NAMES = ("Hassan", "Dillon", "Abdulrahman", "Hamid", "Khalil", "Rasool", "Saleh", "Faisal", "Aziz", "Rashid",
               "Haddad", "Mansour", "Nasser", "Younis", "Qasim", "Darwish", "Othman", "Salim", "Karam", "Jaber")
 TITLES = ("", "", "Colonel ", "General ", "Sheikh ", "Dr ", "Brigadier ")
+# Sentences as long as news sentences are (about 21 words in the seed and gold corpora), and as few of them
+# claiming an event at a place as news has (``PLACE_SHARE``).
 PLACE_SENTENCES = (
-    "{actor} launched an offensive on {P} on {date}, the {org} said.",
-    "At least {n} people were killed in an air strike near {P}, according to the {org}.",
-    "{demonym} officials said {actor} had recaptured {P} after {n} days of fighting.",
-    "Residents who fled {P} described heavy shelling of the old market.",
-    "The {org} reported clashes between {actor} and {actor2} outside {P}.",
-    "A car bomb exploded in {P} on {date}, killing {n} civilians.",
-    "{actor} withdrew from {P} towards {P2} overnight.",
-    "{n} families were displaced from villages around {P}, aid workers said.",
-    "Fighters remain holed up in the town of {P}, {person} told reporters.",
-    "Mortar rounds hit a school in {P} and a clinic in {P2} on {date}.",
+    "{actor} launched an offensive on {P} on {date}, the {org} said in a statement, adding that fighting was "
+    "continuing on several fronts.",
+    "At least {n} people were killed in an air strike near {P}, according to the {org}, which relies on a network "
+    "of local activists.",
+    "{demonym} officials said {actor} had recaptured {P} after {n} days of fighting, although the claim could not "
+    "be independently verified.",
+    "Residents who fled {P} in recent weeks described heavy shelling of the old market and said food and water "
+    "were running short.",
+    "The {org} reported clashes between {actor} and {actor2} on the outskirts of {P}, the heaviest fighting in the "
+    "area since {month}.",
+    "A car bomb exploded near a checkpoint in {P} on {date}, killing {n} civilians and wounding dozens more, a "
+    "hospital official said.",
+    "{actor} withdrew from {P} towards {P2} overnight, leaving behind mines that engineers expect to take weeks "
+    "to clear.",
+    "{n} families were displaced from villages around {P} in the past week, aid workers said, many of them for the "
+    "second time.",
+    "Fighters remain holed up in the town of {P}, {person} told reporters, and have refused repeated offers of "
+    "safe passage.",
+    "Mortar rounds hit a school in {P} and a clinic in {P2} on {date}, the {org} said, blaming {actor} for the "
+    "attack.",
+)
+# Places named as background, where nothing is said to happen: news names more places than it places events at.
+BACKGROUND_SENTENCES = (
+    "{P} lies about {n} kilometres from the border and was home to a large livestock market before the war.",
+    "The road from {P} to {P2} remains the main route for trucks carrying flour and medicine into the province.",
+    "Before the war, {P} was known for its orchards and its old stone bridge, {person} recalled.",
+    "Many of those now in {P} came from {P2}, and most say they will not go home until the roads are safe.",
+    "The {demonym} army has kept a garrison outside {P} since {year}, a few hours' drive from {P2}.",
 )
 FILLER_SENTENCES = (
-    "{person}, a spokesman for the {org}, said the situation remained tense.",
-    "The {demonym} ministry said {n} recruits had finished training since {month} {year}.",
-    "Prices of bread and fuel rose by {n} percent in {month}, traders said.",
-    "The statement, issued on {date}, could not be independently verified.",
-    "The {org} has published reports on the conflict since {year}.",
-    "{person} said {n} aid convoys were waiting for permission to move.",
-    "Officials from the {placeorg} declined to comment on the figures.",
-    "{demonym} and {demonym2} diplomats are due to meet again in {month}.",
-    "About {n} percent of the wounded were women and children, the {org} estimated.",
-    "Analysts say the fight could last until the end of {year} or longer.",
+    "{person}, a spokesman for the {org}, said the situation remained tense and that talks on a ceasefire had "
+    "stalled.",
+    "The {demonym} ministry said {n} recruits had finished training since {month} {year}, part of a plan to "
+    "rebuild the army.",
+    "Prices of bread and fuel rose by {n} percent in {month}, traders said, as supply routes were cut for much of "
+    "the winter.",
+    "The statement, issued on {date}, could not be independently verified, and officials did not respond to "
+    "requests for comment.",
+    "The {org} has published regular reports on the conflict since {year}, drawing on interviews with witnesses "
+    "and officials.",
+    "{person} said {n} aid convoys were waiting for permission to move, and warned that stocks of medicine would "
+    "soon run out.",
+    "Officials from the {placeorg} declined to comment on the figures when contacted by telephone on {date}.",
+    "{demonym} and {demonym2} diplomats are due to meet again in {month} to discuss a broader agreement on the "
+    "region.",
+    "About {n} percent of the wounded were women and children, the {org} estimated in a report released this "
+    "week.",
+    "Analysts say the fight could last until the end of {year} or longer, depending on how much support the "
+    "coalition provides.",
+    "“We have nothing left here,” said {person}, whose family has moved three times since the fighting "
+    "began.",
 )
+# Shares of sentences that claim an event at a place, and that name a place as background; the rest are
+# filler. Set so that a synthetic article carries as many claims and place mentions per 800 words as the seed
+# and gold corpora do (``make bench`` prints both).
+PLACE_SHARE, BACKGROUND_SHARE = 0.22, 0.22
 
 
 @dataclass(frozen=True)
@@ -120,14 +155,20 @@ def article(n: int, rng: random.Random, pool: list[tuple[str, str]], actors: lis
     paragraphs: list[str] = []
     words = 0
     while words < target:
-        sentences = [fill(rng.choice(PLACE_SENTENCES if rng.random() < 0.45 else FILLER_SENTENCES))
-                     for _ in range(rng.randint(2, 5))]
+        sentences = [fill(rng.choice(_kind(rng.random()))) for _ in range(rng.randint(1, 3))]
         paragraphs.append(" ".join(sentences))
         words += sum(len(s.split()) for s in sentences)
     title = fill(f"{{actor}} fight for {story[0][0]} enters day {{n}}")
     if story[0][1] not in named:
         named.insert(0, story[0][1])
     return title, "\n\n".join(paragraphs), named
+
+
+def _kind(draw: float) -> tuple[str, ...]:
+    """The templates a sentence is drawn from, for a uniform ``draw`` in [0, 1)."""
+    if draw < PLACE_SHARE:
+        return PLACE_SENTENCES
+    return BACKGROUND_SENTENCES if draw < PLACE_SHARE + BACKGROUND_SHARE else FILLER_SENTENCES
 
 
 def write_corpus(n: int, folder: Path, gazetteer: Gazetteer, seed: int = 0) -> list[Truth]:

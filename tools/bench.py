@@ -53,6 +53,17 @@ def scores(predicted: list[set[str]], truth: list[set[str]]) -> tuple[float, flo
     return hits / max(1, sum(map(len, truth))), hits / max(1, sum(map(len, predicted)))
 
 
+def density(extractions: list) -> dict:
+    """Sentences, located place mentions and claims per 800 words: what the per-article stage's cost follows,
+    printed for the synthetic corpus and the real ones side by side."""
+    from geomap.sentences import split
+
+    words = sum(len(x.article.text.split()) for x in extractions) / 800
+    return {"sentences_800": sum(len(split(x.article.text)) for x in extractions) / words,
+            "places_800": sum(1 for x in extractions for m in x.mentions if m.place) / words,
+            "claims_800": sum(len(x.claims) for x in extractions) / words}
+
+
 def measure(n: int) -> dict:
     """Everything for one N, in this (fresh) process."""
     from geotext import GeoText
@@ -119,6 +130,7 @@ def measure(n: int) -> dict:
         truth = [set(t.places) for t in truths]
         ours = [{m.place.id for m in by_id[t.id].mentions if m.place} for t in truths]
         out["recall"], out["precision"] = scores(ours, truth)
+        out.update(density(built.extractions))
         names = res.gazetteer.names
         theirs = []
         for a in articles:
@@ -171,16 +183,27 @@ def measure_real() -> list[dict]:
         base = median_seconds(lambda a=articles: [GeoText(x.text) for x in a])
         rows.append({"corpus": name, "articles": len(articles), "words": sum(len(a.text.split()) for a in articles)
                      / len(articles), "aps": len(articles) / ours, "baseline_aps": len(articles) / base,
-                     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+                     "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                     **density(extract_all(articles, res, Engine(jobs=1)))})
     return rows
 
 
 def report_real(rows: list[dict]) -> None:
     print(f"\nreal articles (../shared), per-article stage with jobs=1, median of {RUNS} runs:")
-    print(f"{'corpus':>10} {'articles':>8} {'words':>6} {'art/s':>7} {'geotext art/s':>13} {'ratio':>6} {'peak RSS MB':>11}")
+    print(f"{'corpus':>10} {'articles':>8} {'words':>6} {'art/s':>7} {'at 800 words':>12} {'geotext art/s':>13} "
+          f"{'ratio':>6} {'peak RSS MB':>11} {'per 800 words: sentences places claims':>38}")
     for r in rows:
-        print(f"{r['corpus']:>10} {r['articles']:>8} {r['words']:>6.0f} {r['aps']:>7.0f} {r['baseline_aps']:>13.0f} "
-              f"{r['aps'] / r['baseline_aps']:>6.2f} {r['rss_mb']:>11.0f}")
+        print(f"{r['corpus']:>10} {r['articles']:>8} {r['words']:>6.0f} {r['aps']:>7.0f} {at_800(r):>12.0f} "
+              f"{r['baseline_aps']:>13.0f} {r['aps'] / r['baseline_aps']:>6.2f} {r['rss_mb']:>11.0f} {per_800(r):>38}")
+    print("at 800 words = art/s x words / 800: the articles/s the stage would give on 800-word articles of that kind")
+
+
+def at_800(row: dict, key: str = "aps") -> float:
+    return row[key] * row["words"] / 800
+
+
+def per_800(row: dict) -> str:
+    return f"{row['sentences_800']:.1f} {row['places_800']:.1f} {row['claims_800']:.1f}"
 
 
 def report(rows: list[dict]) -> None:
@@ -189,12 +212,14 @@ def report(rows: list[dict]) -> None:
           f"Python {platform.python_version()} ({Path(sys.executable).resolve()}: how it was built counts, see the "
           f"Makefile); resources loaded in {first['load_s']:.2f} s")
     print("per-article stage: median of runs on the first articles (column 'sample x runs'); builds: one run at full N")
-    head = (f"{'N':>7} {'sample x runs':>13} {'jobs=1 art/s':>12} {'all cores':>10} {'geotext art/s':>13} "
+    head = (f"{'N':>7} {'sample x runs':>13} {'jobs=1 art/s':>12} {'at 800 words':>12} {'all cores':>10} "
+            f"{'geotext art/s':>13} "
             f"{'ratio':>6} {'copies s':>8} {'cold s':>7} {'warm s':>7} {'forced s':>8} {'touch 1 s':>9} {'site s':>7} "
             f"{'site MB':>8} {'RSS MB':>7} {'stage MB':>8} {'recall':>6} {'prec':>5} {'geotext R/P':>11}")
     print(head)
     for r in rows:
         print(f"{r['n']:>7,} {str(r['sample']) + ' x ' + str(r['runs']):>13} {r['jobs1_aps']:>12.0f} "
+              f"{at_800(r, 'jobs1_aps'):>12.0f} "
               f"{r['jobsn_aps']:>10.0f} {r['baseline_aps']:>13.0f} {r['jobs1_aps'] / r['baseline_aps']:>6.2f} "
               f"{r['copies_s']:>8.2f} {r['cold_s']:>7.1f} {r['warm_s']:>7.1f} {r['forced_s']:>8.1f} {r['touch_s']:>9.1f} "
               f"{r['site_s']:>7.1f} {r['site_mb']:>8.1f} {r['rss_mb']:>7.0f} {r['stage_rss_mb']:>8.0f} "
@@ -206,6 +231,8 @@ def report(rows: list[dict]) -> None:
           "with --force (every article from the cache, every page rendered again), and after editing one article; "
           "site = writing the site alone, every page rendered; RSS = peak of the cold build's main process; "
           "stage = a process running the per-article stage over all N articles one after another, as a worker does")
+    print("per 800 words (sentences, located place mentions, claims), to set beside the real articles': "
+          + "; ".join(f"N={r['n']:,}: {per_800(r)}" for r in rows))
 
 
 def main() -> int:
