@@ -13,9 +13,10 @@ For each N (1,000 and 10,000; ``--large`` adds 100,000) a fresh process writes N
 * place recall and precision against the generator's truth (article level: the gazetteer ids named),
   for geomap and for the baseline.
 
-Per-article speeds are medians of RUNS runs on the first SAMPLE articles (the whole corpus for smaller N);
-build times are single runs at full N, which the output says. Each N runs in its own process, so memory and
-caches do not leak from one N into the next.
+Per-article speeds are medians of runs on the first SAMPLE articles (the whole corpus for smaller N): PAIRS
+runs with ``--jobs 1``, each followed by a run of the baseline (this VM's speed swings by up to 1.7x from one
+ten seconds to the next), and RUNS with all cores. Build times are single runs at full N, which the output
+says. Each N runs in its own process, so memory and caches do not leak from one N into the next.
 """
 
 from __future__ import annotations
@@ -35,16 +36,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 3
+PAIRS = 9
 SAMPLE = 1000
 
 
+def seconds(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def median_seconds(fn, runs: int = RUNS) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+    return statistics.median(seconds(fn) for _ in range(runs))
+
+
+def paired_medians(ours, theirs, runs: int = PAIRS) -> tuple[float, float]:
+    """Median seconds of ``ours`` and of ``theirs`` run in turn: side by side over a minute or so, what a
+    swing of the machine's speed does to one it does to the other, and the medians see several swings."""
+    pairs = [(seconds(ours), seconds(theirs)) for _ in range(runs)]
+    return statistics.median(a for a, _ in pairs), statistics.median(b for _, b in pairs)
 
 
 def scores(predicted: list[set[str]], truth: list[set[str]]) -> tuple[float, float]:
@@ -90,14 +100,13 @@ def measure(n: int) -> dict:
                               check=True)
         out.update(json.loads(done.stdout.strip().splitlines()[-1]))
         sample = articles[:SAMPLE]
-        runs = RUNS if len(sample) <= SAMPLE else 1
-        out["sample"], out["runs"] = len(sample), runs
-        jobs1 = median_seconds(lambda: extract_all(sample, res, Engine(jobs=1)), runs)
-        jobsn = median_seconds(lambda: extract_all(sample, res, Engine(jobs=out["cores"])), runs)
-        base = median_seconds(lambda: [GeoText(a.text) for a in sample], runs)
+        out["sample"] = len(sample)
+        jobs1, base = paired_medians(lambda: extract_all(sample, res, Engine(jobs=1)),
+                                     lambda: [GeoText(a.text) for a in sample])
+        jobsn = median_seconds(lambda: extract_all(sample, res, Engine(jobs=out["cores"])))
         out.update(jobs1_aps=len(sample) / jobs1, jobsn_aps=len(sample) / jobsn, baseline_aps=len(sample) / base)
         sigs = signatures(articles, out["cores"])
-        out["copies_s"] = median_seconds(lambda: find_duplicates(articles, sigs), runs)
+        out["copies_s"] = median_seconds(lambda: find_duplicates(articles, sigs))
 
         def build(*extra: str) -> float:
             """``geomap build`` as a user runs it, interpreter start included: wall seconds."""
@@ -179,8 +188,8 @@ def measure_real() -> list[dict]:
     res = Resources.load(ROOT / "gazetteer.yaml")
     rows = []
     for name, articles in real_corpora():
-        ours = median_seconds(lambda a=articles: extract_all(a, res, Engine(jobs=1)))
-        base = median_seconds(lambda a=articles: [GeoText(x.text) for x in a])
+        ours, base = paired_medians(lambda a=articles: extract_all(a, res, Engine(jobs=1)),
+                                    lambda a=articles: [GeoText(x.text) for x in a])
         rows.append({"corpus": name, "articles": len(articles), "words": sum(len(a.text.split()) for a in articles)
                      / len(articles), "aps": len(articles) / ours, "baseline_aps": len(articles) / base,
                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -189,7 +198,8 @@ def measure_real() -> list[dict]:
 
 
 def report_real(rows: list[dict]) -> None:
-    print(f"\nreal articles (../shared), per-article stage with jobs=1, median of {RUNS} runs:")
+    print(f"\nreal articles (../shared), per-article stage with jobs=1, median of {PAIRS} runs, each beside a "
+          "geotext run:")
     print(f"{'corpus':>10} {'articles':>8} {'words':>6} {'art/s':>7} {'at 800 words':>12} {'geotext art/s':>13} "
           f"{'ratio':>6} {'peak RSS MB':>11} {'per 800 words: sentences places claims':>38}")
     for r in rows:
@@ -211,14 +221,15 @@ def report(rows: list[dict]) -> None:
     print(f"\ngeomap bench: synthetic articles (~{first['words']:.0f} words), {first['cores']} cores, "
           f"Python {platform.python_version()} ({Path(sys.executable).resolve()}: how it was built counts, see the "
           f"Makefile); resources loaded in {first['load_s']:.2f} s")
-    print("per-article stage: median of runs on the first articles (column 'sample x runs'); builds: one run at full N")
-    head = (f"{'N':>7} {'sample x runs':>13} {'jobs=1 art/s':>12} {'at 800 words':>12} {'all cores':>10} "
+    print(f"per-article stage on the first articles (column 'sample'): jobs=1 and geotext median of {PAIRS} runs in "
+          f"turn, all cores median of {RUNS}; builds: one run at full N")
+    head = (f"{'N':>7} {'sample':>7} {'jobs=1 art/s':>12} {'at 800 words':>12} {'all cores':>10} "
             f"{'geotext art/s':>13} "
             f"{'ratio':>6} {'copies s':>8} {'cold s':>7} {'warm s':>7} {'forced s':>8} {'touch 1 s':>9} {'site s':>7} "
             f"{'site MB':>8} {'RSS MB':>7} {'stage MB':>8} {'recall':>6} {'prec':>5} {'geotext R/P':>11}")
     print(head)
     for r in rows:
-        print(f"{r['n']:>7,} {str(r['sample']) + ' x ' + str(r['runs']):>13} {r['jobs1_aps']:>12.0f} "
+        print(f"{r['n']:>7,} {r['sample']:>7} {r['jobs1_aps']:>12.0f} "
               f"{at_800(r, 'jobs1_aps'):>12.0f} "
               f"{r['jobsn_aps']:>10.0f} {r['baseline_aps']:>13.0f} {r['jobs1_aps'] / r['baseline_aps']:>6.2f} "
               f"{r['copies_s']:>8.2f} {r['cold_s']:>7.1f} {r['warm_s']:>7.1f} {r['forced_s']:>8.1f} {r['touch_s']:>9.1f} "
