@@ -108,7 +108,11 @@ class Context:
         """
         lat, lon = place.lat, place.lon
         band = reach / KM_PER_DEGREE + 0.01
-        return min((_km(lat, lon, q.lat, q.lon) for q in self.points if abs(q.lat - lat) < band), default=math.inf)
+        nearest = math.inf
+        for q in self.points:  # a loop, not min() of a generator: a context holds a few points
+            if abs(q.lat - lat) < band and (km := _km(lat, lon, q.lat, q.lon)) < nearest:
+                nearest = km
+        return nearest
 
     def without(self, place: Place | None) -> Context:
         """This context less one place's own contribution (a name must not vote for itself).
