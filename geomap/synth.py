@@ -155,7 +155,7 @@ def article(n: int, rng: random.Random, pool: list[tuple[str, str]], actors: lis
     paragraphs: list[str] = []
     words = 0
     while words < target:
-        sentences = [fill(rng.choice(_kind(rng.random()))) for _ in range(rng.randint(1, 3))]
+        sentences = [fill(rng.choice(_templates(rng.random()))) for _ in range(rng.randint(1, 3))]
         paragraphs.append(" ".join(sentences))
         words += sum(len(s.split()) for s in sentences)
     title = fill(f"{{actor}} fight for {story[0][0]} enters day {{n}}")
@@ -164,7 +164,7 @@ def article(n: int, rng: random.Random, pool: list[tuple[str, str]], actors: lis
     return title, "\n\n".join(paragraphs), named
 
 
-def _kind(draw: float) -> tuple[str, ...]:
+def _templates(draw: float) -> tuple[str, ...]:
     """The templates a sentence is drawn from, for a uniform ``draw`` in [0, 1)."""
     if draw < PLACE_SHARE:
         return PLACE_SENTENCES
