@@ -1,4 +1,5 @@
-"""The synthetic corpus: deterministic, about 800 words an article, and truth that names what the text names."""
+"""The synthetic corpus: deterministic, about 800 words an article, as dense as news, and truth that names what
+the text names."""
 
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ def test_same_seed_same_bytes_and_truth_matches_the_text(resources, tmp_path):
 
 
 def test_as_dense_as_news(resources, tmp_path):
-    """Sentences, located places and claims per 800 words within what the seed and gold corpora hold (36.5-42.6
-    sentences, 21.6-28.2 located place mentions, 4.5-10.5 claims; ``make bench`` prints both): the per-article
-    stage's cost follows them, so a denser corpus would understate its speed on news, a sparser one overstate it."""
+    """Sentences, located places and claims per 800 words in the range the seed and gold corpora span, give or
+    take 10% (36.5-42.6 sentences, 21.6-28.2 located place mentions, 4.5-10.5 claims; ``make bench`` prints
+    both): the per-article stage's cost follows them, so a denser corpus would understate its speed on news, a
+    sparser one overstate it."""
     write_corpus(12, tmp_path, resources.gazetteer, seed=3)
     (tmp_path / TRUTH).unlink()
     read = [extract(read_article(p), resources) for p in find_articles([tmp_path])]
