@@ -22,6 +22,8 @@ import click
 from geomap import lexicon
 from geomap.gazetteer import Gazetteer
 from geomap.gazetteer import load as load_gazetteer
+from geomap.model import Extraction
+from geomap.sentences import split
 from geomap.textnorm import fold, name_keys
 
 TRUTH = "truth.jsonl"
@@ -169,6 +171,15 @@ def _templates(draw: float) -> tuple[str, ...]:
     if draw < PLACE_SHARE:
         return PLACE_SENTENCES
     return BACKGROUND_SENTENCES if draw < PLACE_SHARE + BACKGROUND_SHARE else FILLER_SENTENCES
+
+
+def density(extractions: list[Extraction]) -> dict[str, float]:
+    """Sentences, located place mentions and claims per 800 words of read articles: what the per-article stage's
+    cost follows, and what ``PLACE_SHARE`` and ``BACKGROUND_SHARE`` are set by against real articles."""
+    words = sum(len(x.article.text.split()) for x in extractions) / 800
+    return {"sentences_800": sum(len(split(x.article.text)) for x in extractions) / words,
+            "places_800": sum(1 for x in extractions for m in x.mentions if m.place) / words,
+            "claims_800": sum(len(x.claims) for x in extractions) / words}
 
 
 def write_corpus(n: int, folder: Path, gazetteer: Gazetteer, seed: int = 0) -> list[Truth]:

@@ -8,8 +8,7 @@ import re
 
 from geomap.ingest import find_articles, read_article
 from geomap.pipeline import extract
-from geomap.sentences import split
-from geomap.synth import TRUTH, write_corpus
+from geomap.synth import TRUTH, density, write_corpus
 from geomap.textnorm import fold, name_keys
 
 
@@ -45,8 +44,6 @@ def test_as_dense_as_news(resources, tmp_path):
     write_corpus(12, tmp_path, resources.gazetteer, seed=3)
     (tmp_path / TRUTH).unlink()
     read = [extract(read_article(p), resources) for p in find_articles([tmp_path])]
-    words = sum(len(x.article.text.split()) for x in read) / 800
-    sentences = sum(len(split(x.article.text)) for x in read) / words
-    places = sum(1 for x in read for m in x.mentions if m.place) / words
-    claims = sum(len(x.claims) for x in read) / words
+    per_800 = density(read)
+    sentences, places, claims = per_800["sentences_800"], per_800["places_800"], per_800["claims_800"]
     assert 33 <= sentences <= 46 and 19 <= places <= 31 and 4 <= claims <= 12, (sentences, places, claims)

@@ -63,17 +63,6 @@ def scores(predicted: list[set[str]], truth: list[set[str]]) -> tuple[float, flo
     return hits / max(1, sum(map(len, truth))), hits / max(1, sum(map(len, predicted)))
 
 
-def density(extractions: list) -> dict:
-    """Sentences, located place mentions and claims per 800 words: what the per-article stage's cost follows,
-    printed for the synthetic corpus and the real ones side by side."""
-    from geomap.sentences import split
-
-    words = sum(len(x.article.text.split()) for x in extractions) / 800
-    return {"sentences_800": sum(len(split(x.article.text)) for x in extractions) / words,
-            "places_800": sum(1 for x in extractions for m in x.mentions if m.place) / words,
-            "claims_800": sum(len(x.claims) for x in extractions) / words}
-
-
 def measure(n: int) -> dict:
     """Everything for one N, in this (fresh) process."""
     from geotext import GeoText
@@ -83,7 +72,7 @@ def measure(n: int) -> dict:
     from geomap.pipeline import Engine, Resources, extract_all, gather
     from geomap.site import write_site
     from geomap.syndication import find_duplicates, signatures
-    from geomap.synth import TRUTH, write_corpus
+    from geomap.synth import TRUTH, density, write_corpus
     from geomap.textnorm import fold
 
     out: dict = {"n": n, "cores": default_jobs()}
@@ -184,6 +173,7 @@ def measure_real() -> list[dict]:
     from geotext import GeoText
 
     from geomap.pipeline import Engine, Resources, extract_all
+    from geomap.synth import density
 
     res = Resources.load(ROOT / "gazetteer.yaml")
     rows = []
